@@ -1,0 +1,52 @@
+/* client.h - pieces of the eww command shared by its files.
+ *
+ * discover.c  finds consoles (socket directories, stale sockets, --list)
+ * session.c   connects, greets, runs commands and prints what comes back
+ * prompt.c    the interactive (eww) prompt, with libedit when the build found it
+ * main.c      options and exit statuses
+ */
+#ifndef EWW_CLIENT_H
+#define EWW_CLIENT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conn.h"
+#include "sock.h"
+
+/* Exit statuses, documented in `eww --help`. */
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_CONNECT = 2 };
+
+typedef struct console {
+    long pid;
+    char path[EWW_PATH_MAX];
+} console;
+
+/* Every console socket this user can see; stale ones (process gone) are unlinked when prune
+ * is set and reported on stderr. Returns the count (<= max). */
+int discover_all(console *out, int max, int prune);
+/* The socket of one pid: 0, or -1 with a message in err. */
+int discover_pid(long pid, console *out, char *err, size_t errlen);
+/* `eww --list` */
+int discover_list(void);
+
+typedef struct client {
+    eww_conn conn;
+    long pid;
+    char program[256];
+    char python[256];
+    char eww[64];
+    char commands[1024];
+} client;
+
+/* Connect and exchange greetings. 0, or EXIT_CONNECT with the reason in err. */
+int client_open(client *c, const char *path, int timeout_ms, char *err, size_t errlen);
+void client_close(client *c);
+/* Run one command; prints its output. Returns EXIT_OK, EXIT_FAILED, or EXIT_CONNECT when the
+ * connection was lost (message printed). */
+int client_run(client *c, int argc, const char **argv);
+
+/* The interactive prompt; returns the exit status. */
+int prompt_loop(client *c);
+
+#endif

@@ -1,0 +1,221 @@
+/* session.c - one connection to a console: greeting, commands, printing replies.
+ *
+ * Files the console sends (charts, graphs) are written here, by the client, in the client's
+ * working directory, never by the app. A file name from the console is only a name: no
+ * directories, no dot-files, written without following a symlink.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "error.h"
+#include "eww_version.h"
+#include "peer.h"
+#include "proto.h"
+
+int client_open(client *c, const char *path, int timeout_ms, char *err, size_t errlen)
+{
+    int fd;
+    memset(c, 0, sizeof *c);
+    c->conn.fd = -1;
+    if (eww_sock_connect(path, &fd, err, errlen) < 0)
+        return EXIT_CONNECT;
+    eww_conn_init(&c->conn, fd, EWW_FRAME_MAX);
+
+    /* Talk only to a console run by ourselves (or, when we are root, by anyone): a socket
+     * planted by another user must not receive our commands. */
+    uid_t uid;
+    pid_t pid;
+    if (eww_peer_cred(fd, &uid, &pid) == 0 && uid != geteuid() && geteuid() != 0 && uid != 0) {
+        snprintf(err, errlen, "refusing %s: it is served by uid %ld, not by you (uid %ld)", path,
+                 (long)uid, (long)geteuid());
+        goto error;
+    }
+
+    eww_buf h;
+    char num[16];
+    eww_buf_init(&h, 1024);
+    snprintf(num, sizeof num, "%d", EWW_PROTO_VERSION);
+    int rc = eww_kv_put(&h, "proto", num);
+    if (rc == 0)
+        rc = eww_kv_put(&h, "client", "eww " EWW_VERSION);
+    if (rc == 0)
+        rc = eww_send_frame(fd, EWW_FRAME_HELLO, 0, h.data, h.len, timeout_ms);
+    eww_buf_free(&h);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot greet the console at %s: %s", path,
+                 rc == EWW_ESYS ? strerror(errno) : eww_strerror(rc));
+        goto error;
+    }
+
+    eww_frame f;
+    rc = eww_conn_recv(&c->conn, &f, timeout_ms);
+    if (rc == 0 && f.type == EWW_FRAME_ERROR) {
+        snprintf(err, errlen, "%.*s", (int)f.len, (const char *)f.payload);
+        goto error;
+    }
+    if (rc == EWW_ETIMEOUT) {
+        snprintf(err, errlen, "the console at %s did not answer within %d ms", path, timeout_ms);
+        goto error;
+    }
+    if (rc == EWW_ECLOSED) {
+        snprintf(err, errlen, "the console at %s closed the connection (the process is "
+                              "exiting, or refused us)", path);
+        goto error;
+    }
+    if (rc < 0 || f.type != EWW_FRAME_HELLO) {
+        snprintf(err, errlen, "%s does not speak the eww protocol (%s)", path,
+                 rc < 0 ? eww_strerror(rc) : eww_frame_name(f.type));
+        goto error;
+    }
+    char v[32];
+    if (eww_kv_get(f.payload, f.len, "proto", v, sizeof v) < 0 || atoi(v) != EWW_PROTO_VERSION) {
+        char theirs[64] = "?";
+        eww_kv_get(f.payload, f.len, "eww", theirs, sizeof theirs);
+        snprintf(err, errlen,
+                 "protocol version mismatch: the console speaks version %s (eww %s), this "
+                 "client (eww %s) speaks version %d; use the client of the same release",
+                 v, theirs, EWW_VERSION, EWW_PROTO_VERSION);
+        goto error;
+    }
+    if (eww_kv_get(f.payload, f.len, "pid", v, sizeof v) == 0)
+        c->pid = atol(v);
+    eww_kv_get(f.payload, f.len, "program", c->program, sizeof c->program);
+    eww_kv_get(f.payload, f.len, "python", c->python, sizeof c->python);
+    eww_kv_get(f.payload, f.len, "eww", c->eww, sizeof c->eww);
+    eww_kv_get(f.payload, f.len, "commands", c->commands, sizeof c->commands);
+    return 0;
+error:
+    eww_conn_close(&c->conn);
+    return EXIT_CONNECT;
+}
+
+void client_close(client *c) { eww_conn_close(&c->conn); }
+
+/* State of a file being received in FILE frames. */
+typedef struct incoming {
+    int fd;
+    char name[256];
+    char tmp[300];
+} incoming;
+
+static int safe_name(const char *name)
+{
+    return name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) < 256;
+}
+
+static int file_frame(incoming *in, const eww_frame *f)
+{
+    const char *p = (const char *)f->payload;
+    const char *nul = memchr(p, '\0', f->len);
+    if (!nul) {
+        fprintf(stderr, "eww: the console sent a file without a name; ignored\n");
+        return -1;
+    }
+    const char *data = nul + 1;
+    size_t n = f->len - (size_t)(data - p);
+    if (in->fd >= 0 && strcmp(in->name, p) != 0) {
+        fprintf(stderr, "eww: the console interleaved two files; %s not written\n", in->name);
+        close(in->fd);
+        unlink(in->tmp);
+        in->fd = -1;
+    }
+    if (in->fd < 0) {
+        if (!safe_name(p)) {
+            fprintf(stderr, "eww: refusing to write a file named '%s' (not a plain name)\n", p);
+            return -1;
+        }
+        snprintf(in->name, sizeof in->name, "%s", p);
+        snprintf(in->tmp, sizeof in->tmp, ".%s.%ld.tmp", p, (long)getpid());
+        in->fd = open(in->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (in->fd < 0) {
+            fprintf(stderr, "eww: cannot write %s: %s\n", in->name, strerror(errno));
+            return -1;
+        }
+    }
+    int ok = 1;
+    while (ok && n > 0) {
+        ssize_t k = write(in->fd, data, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        ok = k > 0;
+        if (ok) {
+            data += k;
+            n -= (size_t)k;
+        }
+    }
+    if (!ok || !(f->flags & EWW_FLAG_MORE)) {
+        int closed = close(in->fd) == 0;
+        in->fd = -1;
+        if (!ok || !closed || rename(in->tmp, in->name) < 0) {
+            fprintf(stderr, "eww: cannot write %s: %s\n", in->name, strerror(errno));
+            unlink(in->tmp);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int client_run(client *c, int argc, const char **argv)
+{
+    eww_buf cmd;
+    eww_buf_init(&cmd, EWW_FRAME_MAX);
+    int rc = eww_argv_encode(&cmd, argc, (char *const *)argv);
+    if (rc < 0) {
+        fprintf(stderr, "eww: command too long\n");
+        return EXIT_FAILED;
+    }
+    rc = eww_send_frame(c->conn.fd, EWW_FRAME_COMMAND, 0, cmd.data, cmd.len, 30000);
+    eww_buf_free(&cmd);
+    if (rc < 0) {
+        fprintf(stderr, "eww: lost the connection to process %ld (it has ended or closed the "
+                        "console)\n",
+                c->pid);
+        return EXIT_CONNECT;
+    }
+    incoming in = {.fd = -1};
+    int status = EXIT_CONNECT;
+    for (;;) {
+        eww_frame f;
+        rc = eww_conn_recv(&c->conn, &f, -1);
+        if (rc < 0) {
+            fflush(stdout);
+            if (rc == EWW_ECLOSED || rc == EWW_EPROTO)
+                fprintf(stderr, "eww: process %ld closed the connection before the command "
+                                "finished (it has ended, or the console was removed)\n",
+                        c->pid);
+            else
+                fprintf(stderr, "eww: connection to process %ld failed: %s\n", c->pid,
+                        rc == EWW_ESYS ? strerror(errno) : eww_strerror(rc));
+            break;
+        }
+        if (f.type == EWW_FRAME_OUTPUT) {
+            fwrite(f.payload, 1, f.len, stdout);
+        } else if (f.type == EWW_FRAME_ERROR) {
+            fflush(stdout);
+            fprintf(stderr, "%.*s\n", (int)f.len, (const char *)f.payload);
+        } else if (f.type == EWW_FRAME_PROGRESS) {
+            if (isatty(2))
+                fprintf(stderr, "\r%.*s\033[K", (int)f.len, (const char *)f.payload);
+        } else if (f.type == EWW_FRAME_FILE) {
+            file_frame(&in, &f);
+        } else if (f.type == EWW_FRAME_DONE) {
+            status = f.len == 1 && f.payload[0] == EWW_STATUS_OK ? EXIT_OK : EXIT_FAILED;
+            break;
+        } else {
+            fprintf(stderr, "eww: unexpected %s frame from the console; ignored\n",
+                    eww_frame_name(f.type));
+        }
+    }
+    if (in.fd >= 0) {
+        close(in.fd);
+        unlink(in.tmp);
+    }
+    fflush(stdout);
+    return status;
+}

@@ -1,0 +1,21 @@
+/* cmdline.h - split a command line into arguments the way a POSIX shell quotes them.
+ *
+ * 'single quotes' keep everything literally; "double quotes" allow \" \\ \$ \` escapes;
+ * outside quotes a backslash escapes the next character. No expansion of any kind.
+ *
+ *     char store[256]; const char *argv[32]; int argc; const char *why;
+ *     eww_split_args("stats -g 'Memory Usage'", store, sizeof store, argv, 32, &argc, &why);
+ *     // argc == 3, argv[2] == "Memory Usage"
+ */
+#ifndef EWW_CMDLINE_H
+#define EWW_CMDLINE_H
+
+#include <stddef.h>
+
+/* store must have room for strlen(line) + 1 bytes. Returns 0, or EWW_EINVAL with *why set
+ * (unterminated quote, trailing backslash), EWW_E2BIG (too many arguments or store too
+ * small). */
+int eww_split_args(const char *line, char *store, size_t storelen, const char **argv,
+                   int max, int *argc, const char **why);
+
+#endif

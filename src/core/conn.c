@@ -1,0 +1,151 @@
+/* conn.c - framed socket I/O with time limits; see conn.h.
+ *
+ * Does not own any thread or policy: callers decide time limits and what a bad frame means.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* macOS: SO_NOSIGPIPE is set on the socket instead */
+#endif
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* poll() one fd, restarting on EINTR with the remaining time. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        int timeout = -1;
+        if (deadline >= 0) {
+            int64_t left = deadline - now_ms();
+            timeout = left < 0 ? 0 : (int)(left > INT32_MAX ? INT32_MAX : left);
+        }
+        struct pollfd p = {.fd = fd, .events = events, .revents = 0};
+        int n = poll(&p, 1, timeout);
+        if (n > 0)
+            return 0;
+        if (n == 0)
+            return EWW_ETIMEOUT;
+        if (errno != EINTR)
+            return EWW_ESYS;
+    }
+}
+
+void eww_conn_init(eww_conn *c, int fd, size_t max_payload)
+{
+    c->fd = fd;
+    c->handed = 0;
+    c->max_payload = max_payload > EWW_FRAME_MAX ? EWW_FRAME_MAX : max_payload;
+    eww_buf_init(&c->in, EWW_FRAME_HEADER + c->max_payload + 65536);
+}
+
+void eww_conn_close(eww_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    eww_buf_free(&c->in);
+}
+
+size_t eww_conn_pending(const eww_conn *c) { return c->in.len - c->handed; }
+
+int eww_conn_recv(eww_conn *c, eww_frame *f, int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    eww_buf_consume(&c->in, c->handed);
+    c->handed = 0;
+    for (;;) {
+        if (c->in.len > 0) {
+            int rc = eww_frame_decode((const unsigned char *)c->in.data, c->in.len,
+                                      c->max_payload, f);
+            if (rc == 0) {
+                c->handed = f->size;
+                return 0;
+            }
+            if (rc != EWW_EAGAIN)
+                return rc;
+        }
+        int rc = wait_fd(c->fd, POLLIN, deadline);
+        if (rc < 0)
+            return rc;
+        char chunk[16384];
+        ssize_t n = recv(c->fd, chunk, sizeof chunk, 0);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+                continue;
+            if (errno == ECONNRESET || errno == EPIPE)
+                return c->in.len ? EWW_EPROTO : EWW_ECLOSED;
+            return EWW_ESYS;
+        }
+        if (n == 0)
+            return c->in.len ? EWW_EPROTO : EWW_ECLOSED;
+        rc = eww_buf_append(&c->in, chunk, (size_t)n);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int eww_send_all(int fd, const void *p, size_t n, int timeout_ms)
+{
+    const char *s = p;
+    int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    while (n > 0) {
+        ssize_t k = send(fd, s, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k > 0) {
+            s += k;
+            n -= (size_t)k;
+            continue;
+        }
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int rc = wait_fd(fd, POLLOUT, deadline);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        if (k < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN))
+            return EWW_ECLOSED;
+        return EWW_ESYS;
+    }
+    return 0;
+}
+
+int eww_send_frame(int fd, int type, int flags, const void *payload, size_t n, int timeout_ms)
+{
+    /* Header and payload in one send when small; the payload is not copied when large. */
+    eww_buf b;
+    eww_buf_init(&b, EWW_FRAME_HEADER + 4096);
+    int rc = eww_frame_encode(&b, type, flags, payload, n <= 4096 ? n : 0);
+    if (rc < 0)
+        return rc;
+    if (n > 4096) {
+        /* eww_frame_encode wrote a zero length; patch in the real one. */
+        b.data[4] = (char)(n >> 24);
+        b.data[5] = (char)(n >> 16);
+        b.data[6] = (char)(n >> 8);
+        b.data[7] = (char)n;
+        if (n > EWW_FRAME_MAX) {
+            eww_buf_free(&b);
+            return EWW_E2BIG;
+        }
+    }
+    rc = eww_send_all(fd, b.data, b.len, timeout_ms);
+    eww_buf_free(&b);
+    if (rc == 0 && n > 4096)
+        rc = eww_send_all(fd, payload, n, timeout_ms);
+    return rc;
+}

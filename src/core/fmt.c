@@ -1,0 +1,41 @@
+/* fmt.c - human-readable sizes and durations; see fmt.h. */
+#include "fmt.h"
+
+#include <stdio.h>
+
+void eww_fmt_bytes(char *out, size_t outlen, long long bytes)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    if (bytes < 0) {
+        snprintf(out, outlen, "?");
+        return;
+    }
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024 && u < 5) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(out, outlen, "%lld B", bytes);
+    else
+        snprintf(out, outlen, "%.1f %s", v, units[u]);
+}
+
+void eww_fmt_duration(char *out, size_t outlen, double seconds)
+{
+    if (seconds < 0) {
+        snprintf(out, outlen, "?");
+        return;
+    }
+    long long s = (long long)seconds;
+    long long d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
+    if (d > 0)
+        snprintf(out, outlen, "%lldd %02lldh %02lldm", d, h, m);
+    else if (h > 0)
+        snprintf(out, outlen, "%lldh %02lldm %02llds", h, m, sec);
+    else if (m > 0)
+        snprintf(out, outlen, "%lldm %02llds", m, sec);
+    else
+        snprintf(out, outlen, "%llds", sec);
+}

@@ -1,0 +1,108 @@
+/* proc.c - /proc readers; see proc.h. Linux only; elsewhere every field is unknown.
+ *
+ * Reads with plain open/read into stack buffers: safe to call from any thread, allocates
+ * nothing, never blocks on Python.
+ */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+
+int eww_proc_alive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
+static ssize_t read_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got + 1 < cap) {
+        ssize_t n = read(fd, buf + got, cap - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    return (ssize_t)got;
+}
+
+/* Value of "Key:   123 kB" in /proc/PID/status, in bytes (or plain count without unit). */
+static long long status_field(const char *status, const char *key)
+{
+    size_t klen = strlen(key);
+    for (const char *line = status; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            char *end;
+            long long v = strtoll(line + klen + 1, &end, 10);
+            while (*end == ' ' || *end == '\t')
+                end++;
+            return strncmp(end, "kB", 2) == 0 ? v * 1024 : v;
+        }
+    }
+    return -1;
+}
+
+static double start_seconds_ago(pid_t pid)
+{
+    char path[64], stat[1024], up[128];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    if (read_file(path, stat, sizeof stat) <= 0 || read_file("/proc/uptime", up, sizeof up) <= 0)
+        return -1;
+    /* Fields after the command name (which may hold spaces and parentheses). */
+    const char *p = strrchr(stat, ')');
+    if (!p)
+        return -1;
+    p++;
+    /* p now starts field 3; starttime is field 22. */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return -1;
+    }
+    unsigned long long start = strtoull(p + 1, NULL, 10);
+    long hz = sysconf(_SC_CLK_TCK);
+    double since_boot = strtod(up, NULL);
+    if (hz <= 0)
+        return -1;
+    double ago = since_boot - (double)start / (double)hz;
+    return ago < 0 ? 0 : ago;
+}
+
+int eww_proc_read(pid_t pid, eww_proc_info *out)
+{
+    char path[64], status[4096];
+    out->rss = out->peak_rss = -1;
+    out->threads = -1;
+    out->uptime = -1;
+    out->name[0] = '\0';
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    if (read_file(path, status, sizeof status) <= 0)
+        return EWW_ESYS;
+    out->rss = status_field(status, "VmRSS");
+    out->peak_rss = status_field(status, "VmHWM");
+    out->threads = (int)status_field(status, "Threads");
+    if (strncmp(status, "Name:", 5) == 0) {
+        const char *s = status + 5;
+        while (*s == '\t' || *s == ' ')
+            s++;
+        size_t n = strcspn(s, "\n");
+        if (n >= sizeof out->name)
+            n = sizeof out->name - 1;
+        memcpy(out->name, s, n);
+        out->name[n] = '\0';
+    }
+    out->uptime = start_seconds_ago(pid);
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* proc.h - facts about a process read from /proc (Linux), without touching it.
+ *
+ * Used by the console (about its own process: no GIL needed) and by `eww --list` (about other
+ * processes). A field that cannot be read is -1 (numbers) or "" (strings).
+ */
+#ifndef EWW_PROC_H
+#define EWW_PROC_H
+
+#include <sys/types.h>
+
+typedef struct eww_proc_info {
+    long long rss;      /* resident set size now, bytes */
+    long long peak_rss; /* high-water mark of the RSS, bytes */
+    int threads;        /* number of threads */
+    double uptime;      /* seconds since the process started */
+    char name[64];      /* kernel's short name of the process (comm) */
+} eww_proc_info;
+
+/* 0 when the process exists and its status was read; EWW_ESYS otherwise. */
+int eww_proc_read(pid_t pid, eww_proc_info *out);
+
+/* True when a process with this pid exists (even if owned by another user). */
+int eww_proc_alive(pid_t pid);
+
+#endif

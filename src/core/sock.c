@@ -1,0 +1,243 @@
+/* sock.c - socket directory policy, listening and connecting; see sock.h.
+ *
+ * Deliberately not here: the peer check (peer.c) and anything about threads.
+ */
+#include "sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+static int dir_is_mine(const char *dir)
+{
+    struct stat st;
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+}
+
+int eww_sock_default_dir(char *out, size_t outlen)
+{
+    const char *env = getenv("EWW_SOCKET_DIR");
+    int n;
+    if (env && *env)
+        n = snprintf(out, outlen, "%s", env);
+    else if ((env = getenv("XDG_RUNTIME_DIR")) && *env && dir_is_mine(env))
+        n = snprintf(out, outlen, "%s/eww", env);
+    else
+        n = snprintf(out, outlen, "/tmp/eww-%ld", (long)geteuid());
+    return n < 0 || (size_t)n >= outlen ? EWW_E2BIG : 0;
+}
+
+int eww_sock_search_dirs(char out[][EWW_PATH_MAX], int max)
+{
+    char cand[3][EWW_PATH_MAX];
+    int k = 0;
+    const char *env = getenv("EWW_SOCKET_DIR");
+    if (env && *env && strlen(env) < EWW_PATH_MAX)
+        snprintf(cand[k++], EWW_PATH_MAX, "%s", env);
+    env = getenv("XDG_RUNTIME_DIR");
+    if (env && *env && strlen(env) + 4 < EWW_PATH_MAX)
+        snprintf(cand[k++], EWW_PATH_MAX, "%s/eww", env);
+    snprintf(cand[k++], EWW_PATH_MAX, "/tmp/eww-%ld", (long)geteuid());
+    int n = 0;
+    for (int i = 0; i < k && n < max; i++) {
+        int dup = 0;
+        for (int j = 0; j < n; j++)
+            dup |= strcmp(out[j], cand[i]) == 0;
+        if (!dup)
+            memcpy(out[n++], cand[i], EWW_PATH_MAX);
+    }
+    return n;
+}
+
+int eww_sock_check_dir(const char *dir, int create, char *err, size_t errlen)
+{
+    int created = 0;
+    if (create) {
+        if (mkdir(dir, 0700) == 0)
+            created = 1;
+        else if (errno != EEXIST) {
+            snprintf(err, errlen, "cannot create socket directory %s: %s", dir,
+                     strerror(errno));
+            return EWW_ESYS;
+        }
+    }
+    struct stat st;
+    if (lstat(dir, &st) != 0) {
+        snprintf(err, errlen, "socket directory %s: %s", dir, strerror(errno));
+        return EWW_ESYS;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        snprintf(err, errlen, "refusing socket directory %s: it is a symbolic link", dir);
+        return EWW_EUNSAFE;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "refusing socket directory %s: it is not a directory", dir);
+        return EWW_EUNSAFE;
+    }
+    if (st.st_uid != geteuid()) {
+        snprintf(err, errlen,
+                 "refusing socket directory %s: it is owned by uid %ld, not by this "
+                 "process's uid %ld",
+                 dir, (long)st.st_uid, (long)geteuid());
+        return EWW_EUNSAFE;
+    }
+    if ((st.st_mode & 07777) != 0700) {
+        /* A directory we just made may lack bits because of the umask; that is ours to fix.
+         * One that already existed with other bits is somebody's decision: refuse it. */
+        if (created && (st.st_mode & 077) == 0 && chmod(dir, 0700) == 0)
+            return 0;
+        snprintf(err, errlen,
+                 "refusing socket directory %s: its mode is %04o, it must be 0700 "
+                 "(only its owner may enter it)",
+                 dir, (unsigned)(st.st_mode & 07777));
+        return EWW_EUNSAFE;
+    }
+    return 0;
+}
+
+int eww_sock_path(char *out, size_t outlen, const char *dir, long pid)
+{
+    size_t cap = outlen < EWW_PATH_MAX ? outlen : EWW_PATH_MAX;
+    int n = snprintf(out, cap, "%s/%ld.sock", dir, pid);
+    return n < 0 || (size_t)n >= cap ? EWW_E2BIG : 0;
+}
+
+long eww_sock_pid_of(const char *name)
+{
+    char *end;
+    errno = 0;
+    long pid = strtol(name, &end, 10);
+    if (errno || end == name || pid <= 0 || strcmp(end, ".sock") != 0 || name[0] == '+' ||
+        name[0] == '-')
+        return -1;
+    return pid;
+}
+
+static int fill_addr(struct sockaddr_un *a, const char *path)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a->sun_path)
+        return EWW_E2BIG;
+    memcpy(a->sun_path, path, strlen(path) + 1);
+    return 0;
+}
+
+static int new_socket(void)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+#ifdef SO_NOSIGPIPE
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+    return fd;
+}
+
+int eww_sock_connect(const char *path, int *fd, char *err, size_t errlen)
+{
+    struct sockaddr_un a;
+    *fd = -1;
+    if (fill_addr(&a, path) < 0) {
+        snprintf(err, errlen, "socket path too long: %s", path);
+        errno = ENAMETOOLONG;
+        return EWW_E2BIG;
+    }
+    int s = new_socket();
+    if (s < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return EWW_ESYS;
+    }
+    int rc;
+    do
+        rc = connect(s, (struct sockaddr *)&a, sizeof a);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
+        int e = errno;
+        const char *why = strerror(e);
+        if (e == ECONNREFUSED)
+            why = "nobody is listening (the process has ended)";
+        else if (e == ENOENT)
+            why = "no such socket";
+        else if (e == EACCES || e == EPERM)
+            why = "permission denied (the console belongs to another user; only that user "
+                  "or root may connect)";
+        snprintf(err, errlen, "cannot connect to %s: %s", path, why);
+        close(s);
+        errno = e;
+        return EWW_ESYS;
+    }
+    *fd = s;
+    return 0;
+}
+
+int eww_sock_listen(const char *path, int *fd, char *err, size_t errlen)
+{
+    struct sockaddr_un a;
+    char tmp[EWW_PATH_MAX];
+    int s = -1;
+    *fd = -1;
+    if (fill_addr(&a, path) < 0) {
+        snprintf(err, errlen, "socket path too long (max %d bytes): %s", EWW_PATH_MAX - 1,
+                 path);
+        return EWW_E2BIG;
+    }
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            snprintf(err, errlen, "%s exists and is not a socket", path);
+            return EWW_EUNSAFE;
+        }
+        int probe;
+        char ignored[256];
+        if (eww_sock_connect(path, &probe, ignored, sizeof ignored) == 0) {
+            close(probe);
+            snprintf(err, errlen, "%s is in use by another live console", path);
+            return EWW_EINVAL;
+        }
+        unlink(path); /* stale: its process is gone */
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int n = snprintf(tmp, sizeof tmp, "%s.%ld.%ld.tmp", path, (long)getpid(),
+                     (long)(ts.tv_nsec % 1000000));
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        snprintf(err, errlen, "socket path too long: %s", path);
+        return EWW_E2BIG;
+    }
+    struct sockaddr_un ta;
+    fill_addr(&ta, tmp);
+    unlink(tmp);
+    s = new_socket();
+    if (s < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        goto error;
+    }
+    if (bind(s, (struct sockaddr *)&ta, sizeof ta) < 0) {
+        snprintf(err, errlen, "bind %s: %s", tmp, strerror(errno));
+        goto error;
+    }
+    if (chmod(tmp, 0600) < 0 || listen(s, 128) < 0 || rename(tmp, path) < 0) {
+        snprintf(err, errlen, "listen on %s: %s", path, strerror(errno));
+        unlink(tmp);
+        goto error;
+    }
+    fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+    *fd = s;
+    return 0;
+error:
+    if (s >= 0)
+        close(s);
+    return EWW_ESYS;
+}

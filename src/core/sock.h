@@ -1,0 +1,44 @@
+/* sock.h - where consoles live, and the Unix sockets they listen on.
+ *
+ * Socket directory, in order: $EWW_SOCKET_DIR; $XDG_RUNTIME_DIR/eww when $XDG_RUNTIME_DIR is a
+ * directory owned by this user; /tmp/eww-<uid>. A console's socket is <dir>/<pid>.sock.
+ * A directory is used only when it passes eww_sock_check_dir: a real directory (not a
+ * symlink), owned by the effective uid, mode exactly 0700. The socket is bound under a
+ * temporary name inside that directory, made 0600, then renamed into place, so it is never
+ * reachable by anyone else, not even for an instant.
+ *
+ * Error messages are written to err (a sentence without a trailing newline).
+ */
+#ifndef EWW_SOCK_H
+#define EWW_SOCK_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define EWW_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) on Linux */
+
+/* The directory a new console uses. */
+int eww_sock_default_dir(char *out, size_t outlen);
+
+/* Every directory a client should look in, most specific first, without duplicates.
+ * Returns how many were written (at most max). */
+int eww_sock_search_dirs(char out[][EWW_PATH_MAX], int max);
+
+/* Check (and with create, make) a socket directory. EWW_EUNSAFE with a reason when it is a
+ * symlink, not a directory, owned by someone else, or not mode 0700. */
+int eww_sock_check_dir(const char *dir, int create, char *err, size_t errlen);
+
+/* Bind and listen on path (whose directory must already be checked). A stale socket file
+ * with no listener is replaced; a live one is an error. *fd is CLOEXEC and non-blocking. */
+int eww_sock_listen(const char *path, int *fd, char *err, size_t errlen);
+
+/* Connect to path. On failure errno is kept and err says what it means for a user. */
+int eww_sock_connect(const char *path, int *fd, char *err, size_t errlen);
+
+/* "<dir>/<pid>.sock"; EWW_E2BIG when it does not fit a socket address. */
+int eww_sock_path(char *out, size_t outlen, const char *dir, long pid);
+
+/* Parse "<pid>.sock" -> pid, or -1. */
+long eww_sock_pid_of(const char *name);
+
+#endif

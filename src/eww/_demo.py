@@ -1,0 +1,75 @@
+"""``python -m eww demo``: a guided tour of eww on a bundled leaky program.
+
+Starts ``_demo_app.py`` with the console embedded, lets it leak for a moment, then drives the
+real ``eww`` client through the investigation, printing each command and its answer as a user
+would see them. Ends the program and exits 0 when every step worked.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import eww
+
+STEPS = [
+    ("Who is running with a console?", ["--list"]),
+    ("What is this process?", ["{pid}", "info"]),
+    ("What can the console do?", ["{pid}", "help"]),
+]
+
+
+def _run_client(client, args, pid):
+    argv = [client] + [a.format(pid=pid) for a in args]
+    shown = "eww " + " ".join(a.format(pid=pid) for a in args)
+    print(f"$ {shown}", flush=True)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    sys.stdout.write(proc.stdout)
+    if proc.stderr:
+        sys.stdout.write(proc.stderr)
+    print(flush=True)
+    return proc.returncode
+
+
+def _wait_for_console(client, pid, app, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.poll() is not None:
+            return False
+        probe = subprocess.run([client, str(pid), "info"], capture_output=True, timeout=10)
+        if probe.returncode == 0:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def main(argv):
+    if argv:
+        sys.stderr.write("usage: python -m eww demo\n")
+        return 2
+    client = eww.client_path()
+    if client is None:
+        sys.stderr.write("eww demo: the eww client is not installed next to this Python\n")
+        return 1
+    app_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_demo_app.py")
+    print("Starting a leaky demo program with the eww console embedded:")
+    print(f"  {sys.executable} -m eww {app_path}\n", flush=True)
+    app = subprocess.Popen([sys.executable, "-m", "eww", app_path])
+    failed = 0
+    try:
+        if not _wait_for_console(client, app.pid, app):
+            sys.stderr.write("eww demo: the demo program's console did not come up\n")
+            return 1
+        time.sleep(1.0)  # let it leak a little
+        for title, args in STEPS:
+            print(f"# {title}", flush=True)
+            failed += _run_client(client, args, app.pid) != 0
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait()
+    print("The demo program has ended." if not failed else "Some steps failed.")
+    return 1 if failed else 0

@@ -1,0 +1,179 @@
+/* commands.c - the console's commands: the table `help` reads, and the handlers.
+ *
+ * Each handler parses its own arguments, writes its answer through the reply, and returns
+ * EWW_STATUS_OK or EWW_STATUS_FAILED (after reply_error). Handlers with needs_python == 0
+ * run on the session thread without the GIL and must not touch any Python object: they read
+ * the facts captured at embed() time and /proc. docs/commands.md documents every entry of
+ * the table; tests/py/test_docs.py checks that the two agree.
+ */
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "eww_version.h"
+#include "fmt.h"
+#include "json.h"
+#include "proc.h"
+#include "proto.h"
+
+static int cmd_help(reply *r, int argc, const char **argv);
+static int cmd_info(reply *r, int argc, const char **argv);
+
+static const command table[] = {
+    {"help", "help [COMMAND]", "list the commands, or show how to use one",
+     "Without an argument, lists every command with a one-line summary. With the name of\n"
+     "a command, shows its usage and what it does.\n",
+     cmd_help, 0},
+    {"info", "info [--json]",
+     "process id, program, argv, Python version, uptime, threads, eww version",
+     "Facts about the process the console runs in: pid, program name, command line,\n"
+     "Python version and executable, uptime, number of threads, resident memory, the eww\n"
+     "version and protocol, the socket path and the number of open sessions.\n"
+     "Answered without taking the GIL: it works while the app is stuck in a long C call.\n"
+     "  --json   print the same facts as one JSON object\n",
+     cmd_info, 0},
+};
+
+static const int n_table = (int)(sizeof table / sizeof table[0]);
+
+static const command *find(const char *name)
+{
+    for (int i = 0; i < n_table; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+void commands_names(char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n_table; i++) {
+        int n = snprintf(out + used, outlen - used, "%s%s", i ? " " : "", table[i].name);
+        if (n < 0 || (size_t)n >= outlen - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+int commands_dispatch(reply *r, int argc, const char **argv)
+{
+    const command *c = find(argv[0]);
+    if (!c) {
+        reply_error(r, "unknown command '%s'. Type 'help' for the list of commands.", argv[0]);
+        return EWW_STATUS_FAILED;
+    }
+    return c->fn(r, argc, argv);
+}
+
+static int usage_error(reply *r, const command *c, const char *what, const char *arg)
+{
+    reply_error(r, "%s: %s '%s'\nusage: %s", c->name, what, arg, c->usage);
+    return EWW_STATUS_FAILED;
+}
+
+static int cmd_help(reply *r, int argc, const char **argv)
+{
+    if (argc > 2)
+        return usage_error(r, find("help"), "unexpected argument", argv[2]);
+    if (argc == 2) {
+        const command *c = find(argv[1]);
+        if (!c) {
+            reply_error(r, "no command named '%s'. Type 'help' for the list of commands.",
+                        argv[1]);
+            return EWW_STATUS_FAILED;
+        }
+        reply_printf(r, "usage: %s\n\n%s\n%s", c->usage, c->summary, c->details);
+        return EWW_STATUS_OK;
+    }
+    reply_printf(r, "Commands (type 'help COMMAND' for details):\n\n");
+    for (int i = 0; i < n_table; i++)
+        reply_printf(r, "  %-22s %s\n", table[i].usage, table[i].summary);
+    reply_printf(r, "\nexit, quit or Ctrl-D leave the console; the app keeps running.\n");
+    return EWW_STATUS_OK;
+}
+
+/* Append arg quoted for a POSIX shell when it needs quoting. */
+static int shell_quote(eww_buf *b, const char *arg)
+{
+    if (*arg && strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "0123456789@%_+=:,./-") == strlen(arg))
+        return eww_buf_puts(b, arg);
+    int rc = eww_buf_putc(b, '\'');
+    for (const char *s = arg; rc == 0 && *s; s++)
+        rc = *s == '\'' ? eww_buf_puts(b, "'\\''") : eww_buf_putc(b, *s);
+    return rc == 0 ? eww_buf_putc(b, '\'') : rc;
+}
+
+static int cmd_info(reply *r, int argc, const char **argv)
+{
+    const command *self = find("info");
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else
+            return usage_error(r, self, argv[i][0] == '-' ? "unknown option" :
+                                                              "unexpected argument",
+                               argv[i]);
+    }
+    const server_facts *f = server_get_facts();
+    const server_options *o = server_get_options();
+    eww_proc_info p;
+    eww_proc_read(getpid(), &p);
+    char sock[EWW_PATH_MAX];
+    server_socket_path(sock, sizeof sock);
+    int sessions = server_session_count();
+
+    eww_buf b;
+    eww_buf_init(&b, 64 * 1024);
+    int rc = 0;
+    if (json) {
+        rc |= eww_buf_printf(&b, "{\"pid\": %ld, \"program\": ", (long)getpid());
+        rc |= eww_json_str(&b, f->program);
+        rc |= eww_buf_puts(&b, ", \"argv\": [");
+        for (size_t i = 0, k = 0; i < f->argv_len; i += strlen(f->argv + i) + 1, k++) {
+            rc |= eww_buf_puts(&b, k ? ", " : "");
+            rc |= eww_json_str(&b, f->argv + i);
+        }
+        rc |= eww_buf_puts(&b, "], \"python\": ");
+        rc |= eww_json_str(&b, f->python);
+        rc |= eww_buf_puts(&b, ", \"executable\": ");
+        rc |= eww_json_str(&b, f->executable);
+        rc |= eww_buf_printf(&b, ", \"uptime_seconds\": %.3f, \"threads\": %d, \"rss_bytes\": %lld",
+                             p.uptime, p.threads, p.rss);
+        rc |= eww_buf_printf(&b, ", \"eww_version\": \"%s\", \"protocol\": %d, \"socket\": ",
+                             EWW_VERSION, EWW_PROTO_VERSION);
+        rc |= eww_json_str(&b, sock);
+        rc |= eww_buf_printf(&b, ", \"sessions\": %d, \"max_sessions\": %d}\n", sessions,
+                             o->max_sessions);
+    } else {
+        char up[64], rss[64];
+        eww_fmt_duration(up, sizeof up, p.uptime);
+        eww_fmt_bytes(rss, sizeof rss, p.rss);
+        rc |= eww_buf_printf(&b, "pid:         %ld\nprogram:     %s\nargv:        ",
+                             (long)getpid(), f->program);
+        for (size_t i = 0, k = 0; i < f->argv_len; i += strlen(f->argv + i) + 1, k++) {
+            rc |= eww_buf_puts(&b, k ? " " : "");
+            rc |= shell_quote(&b, f->argv + i);
+        }
+        rc |= eww_buf_printf(&b,
+                             "\npython:      %s\nexecutable:  %s\nuptime:      %s\n"
+                             "threads:     %d\nrss:         %s\n"
+                             "eww:         %s (protocol %d)\nsocket:      %s\n"
+                             "sessions:    %d of %d\n",
+                             f->python, f->executable, up, p.threads, rss, EWW_VERSION,
+                             EWW_PROTO_VERSION, sock, sessions, o->max_sessions);
+    }
+    if (rc != 0) {
+        eww_buf_free(&b);
+        reply_error(r, "info: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    reply_write(r, b.data, b.len);
+    eww_buf_free(&b);
+    return EWW_STATUS_OK;
+}

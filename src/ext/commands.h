@@ -1,0 +1,23 @@
+/* commands.h - the console's command table and dispatcher. */
+#ifndef EWW_COMMANDS_H
+#define EWW_COMMANDS_H
+
+#include "server.h"
+
+typedef int (*command_fn)(reply *r, int argc, const char **argv);
+
+typedef struct command {
+    const char *name;
+    const char *usage;   /* one line: "info [--json]" */
+    const char *summary; /* one line for `help` */
+    const char *details; /* paragraphs for `help NAME` */
+    command_fn fn;       /* returns 0 (ok) or 1 (failed; an ERROR was sent) */
+    int needs_python;    /* 0: answered without ever taking the GIL */
+} command;
+
+/* Run argv[0] with its arguments; returns the DONE status. */
+int commands_dispatch(reply *r, int argc, const char **argv);
+/* Space-separated names, for the greeting (client-side completion). */
+void commands_names(char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,70 @@
+/* server.h - the embedded console: a listener thread, one thread per session, an auditor.
+ *
+ * Lifecycle (all called with the GIL held, from module.c):
+ *     server_start(&opts, &facts, err, sizeof err);  // idempotent while running
+ *     server_stop();                                 // releases the GIL while it waits
+ * After fork() the child's copy is reset by a pthread_atfork handler (no threads survive a
+ * fork); server_after_fork_child() then starts a fresh console under the child's pid.
+ */
+#ifndef EWW_SERVER_H
+#define EWW_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "sock.h"
+
+typedef struct server_options {
+    char path[EWW_PATH_MAX]; /* "" = <default dir>/<pid>.sock */
+    int max_sessions;
+    int handshake_timeout_ms;
+} server_options;
+
+/* What `info` and the greeting say about the process, captured (with the GIL) at start so
+ * that they can be answered without it. */
+typedef struct server_facts {
+    char program[256];
+    char python[512];
+    char argv[4096];  /* the arguments, each NUL-terminated */
+    size_t argv_len;  /* bytes used in argv */
+    char executable[1024];
+} server_facts;
+
+int server_start(const server_options *opts, const server_facts *facts, char *err,
+                 size_t errlen);
+void server_stop(void);
+int server_running(void);
+/* Copies the socket path into out ("" when not running). */
+void server_socket_path(char *out, size_t outlen);
+/* 1 when a console was started again in this forked child, 0 when none ran before the fork,
+ * -1 on failure (err says why). */
+int server_after_fork_child(char *err, size_t errlen);
+
+/* Read-only views for command handlers (no lock needed: set before threads start). */
+const server_facts *server_get_facts(void);
+const server_options *server_get_options(void);
+int server_session_count(void);
+
+/* A command's way to answer its client. Output is buffered and sent as OUTPUT frames when
+ * the buffer fills and at the end; errors go out as ERROR frames in order with the output.
+ * Once a send fails (client gone, or not reading) every later call fails fast. */
+typedef struct reply {
+    int fd;
+    eww_buf out;
+    int broken; /* a send failed; the session ends after this command */
+} reply;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int reply_printf(reply *r, const char *fmt, ...);
+int reply_write(reply *r, const void *p, size_t n);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int reply_error(reply *r, const char *fmt, ...);
+int reply_flush(reply *r);
+
+#endif
