@@ -1,0 +1,55 @@
+/* test_cmdline.c - shell-like splitting (src/core/cmdline.c). */
+#include "check.h"
+#include "cmdline.h"
+#include "error.h"
+
+static int split(const char *line, const char **argv, char *store, const char **why)
+{
+    int argc;
+    int rc = eww_split_args(line, store, 256, argv, 16, &argc, why);
+    return rc < 0 ? rc : argc;
+}
+
+static void test_quoting(void)
+{
+    const char *argv[16], *why;
+    char store[256];
+    CHECK_INT(split("stats -g 'Memory Usage'", argv, store, &why), 3);
+    CHECK_STR(argv[2], "Memory Usage");
+    CHECK_INT(split("  a   b\t c  ", argv, store, &why), 3);
+    CHECK_STR(argv[2], "c");
+    CHECK_INT(split("\"x \\\"y\\\" $z\"", argv, store, &why), 1);
+    CHECK_STR(argv[0], "x \"y\" $z");
+    CHECK_INT(split("a\\ b 'it'\\''s' \"\\n\"", argv, store, &why), 3);
+    CHECK_STR(argv[0], "a b");
+    CHECK_STR(argv[1], "it's");
+    CHECK_STR(argv[2], "\\n");
+    CHECK_INT(split("''", argv, store, &why), 1);
+    CHECK_STR(argv[0], "");
+    CHECK_INT(split("pre'mid'post", argv, store, &why), 1);
+    CHECK_STR(argv[0], "premidpost");
+    CHECK_INT(split("", argv, store, &why), 0);
+    CHECK_INT(split("   ", argv, store, &why), 0);
+}
+
+static void test_errors(void)
+{
+    const char *argv[16], *why;
+    char store[256];
+    CHECK_INT(split("stats -g 'Memory", argv, store, &why), EWW_EINVAL);
+    CHECK_STR(why, "unterminated single quote");
+    CHECK_INT(split("\"abc", argv, store, &why), EWW_EINVAL);
+    CHECK_STR(why, "unterminated double quote");
+    CHECK_INT(split("abc\\", argv, store, &why), EWW_EINVAL);
+    CHECK_STR(why, "trailing backslash");
+    CHECK_INT(split("a b c d e f g h i j k l m n o p q", argv, store, &why), EWW_E2BIG);
+    int argc;
+    CHECK_INT(eww_split_args("abcdef", store, 3, argv, 16, &argc, &why), EWW_E2BIG);
+}
+
+int main(void)
+{
+    RUN(test_quoting);
+    RUN(test_errors);
+    return check_failures != 0;
+}

@@ -1,0 +1,52 @@
+/* test_fmt_json.c - human-readable numbers (fmt.c) and JSON strings (json.c). */
+#include "buf.h"
+#include "check.h"
+#include "fmt.h"
+#include "json.h"
+
+static void test_bytes(void)
+{
+    char s[32];
+    eww_fmt_bytes(s, sizeof s, 0);
+    CHECK_STR(s, "0 B");
+    eww_fmt_bytes(s, sizeof s, 1023);
+    CHECK_STR(s, "1023 B");
+    eww_fmt_bytes(s, sizeof s, 1536);
+    CHECK_STR(s, "1.5 KiB");
+    eww_fmt_bytes(s, sizeof s, 5LL << 30);
+    CHECK_STR(s, "5.0 GiB");
+    eww_fmt_bytes(s, sizeof s, -1);
+    CHECK_STR(s, "?");
+}
+
+static void test_duration(void)
+{
+    char s[32];
+    eww_fmt_duration(s, sizeof s, 5.9);
+    CHECK_STR(s, "5s");
+    eww_fmt_duration(s, sizeof s, 125);
+    CHECK_STR(s, "2m 05s");
+    eww_fmt_duration(s, sizeof s, 3725);
+    CHECK_STR(s, "1h 02m 05s");
+    eww_fmt_duration(s, sizeof s, 90061);
+    CHECK_STR(s, "1d 01h 01m");
+    eww_fmt_duration(s, sizeof s, -1);
+    CHECK_STR(s, "?");
+}
+
+static void test_json(void)
+{
+    eww_buf b;
+    eww_buf_init(&b, 1024);
+    CHECK_INT(eww_json_str(&b, "a\"b\\c\n\x01 é \xff"), 0);
+    CHECK_STR(b.data, "\"a\\\"b\\\\c\\u000a\\u0001 é \\ufffd\"");
+    eww_buf_free(&b);
+}
+
+int main(void)
+{
+    RUN(test_bytes);
+    RUN(test_duration);
+    RUN(test_json);
+    return check_failures != 0;
+}
