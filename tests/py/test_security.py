@@ -1,0 +1,169 @@
+"""Who may connect, and where the console agrees to live (DESIGN.md section 2)."""
+
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import pytest
+
+from conftest import CLIENT
+
+
+def unprivileged_user(name="ewwtest"):
+    """(uid, gid) of an unprivileged account, created when missing. Needs root."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run a client as another user (running as uid "
+                    f"{os.geteuid()})")
+    try:
+        pw = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", name], check=True)
+        pw = pwd.getpwnam(name)
+    return pw.pw_uid, pw.pw_gid
+
+
+@pytest.fixture(scope="module")
+def public_client(tmp_path_factory):
+    """A copy of the client that other users can execute (the installed one may live under
+    a 0700 home directory)."""
+    d = tempfile.mkdtemp(prefix="eww-client-")
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "eww")
+    shutil.copy2(CLIENT, path)
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(d)
+
+
+def test_symlinked_directory_is_refused_and_app_keeps_running(make_app, tmp_path):
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    app = make_app("print('STILL RUNNING', flush=True); time.sleep(60)",
+                   env={"EWW_SOCKET_DIR": str(link)})
+    assert app.path == "None"
+    assert app.readline() == "STILL RUNNING"
+    assert app.alive()
+    app.proc.kill()
+    _, err = app.proc.communicate()
+    assert f"eww: console not started: refusing socket directory {link}: it is a symbolic " \
+           "link" in err
+    assert os.listdir(real) == []
+
+
+def test_directory_with_open_mode_is_refused(make_app, tmp_path):
+    d = tmp_path / "open"
+    d.mkdir()
+    os.chmod(d, 0o755)
+    app = make_app("print('STILL RUNNING', flush=True); time.sleep(60)",
+                   env={"EWW_SOCKET_DIR": str(d)})
+    assert app.path == "None" and app.readline() == "STILL RUNNING"
+    app.proc.kill()
+    _, err = app.proc.communicate()
+    assert "its mode is 0755, it must be 0700" in err
+
+
+def test_directory_owned_by_another_user_is_refused(make_app, tmp_path):
+    uid, gid = unprivileged_user()
+    d = tmp_path / "theirs"
+    d.mkdir(mode=0o700)
+    os.chown(d, uid, gid)
+    app = make_app("print('STILL RUNNING', flush=True); time.sleep(60)",
+                   env={"EWW_SOCKET_DIR": str(d)})
+    assert app.path == "None" and app.readline() == "STILL RUNNING"
+    app.proc.kill()
+    _, err = app.proc.communicate()
+    assert f"it is owned by uid {uid}, not by this process's uid {os.geteuid()}" in err
+
+
+def test_client_of_another_user_is_refused_by_the_filesystem(app, public_client):
+    uid, gid = unprivileged_user()
+    # The client running as the other user cannot even reach the socket (0700 directory).
+    r = subprocess.run([public_client, "--socket", app.path, "info"], capture_output=True, text=True,
+                       user=uid, group=gid, env=app.env, cwd="/")
+    assert r.returncode == 2
+    assert "permission denied (the console belongs to another user" in r.stderr
+    assert app.alive()
+
+
+def test_client_of_another_user_is_refused_by_the_peer_check(app, tmp_path):
+    """Past the filesystem (here with fsuid 0 but euid of the other user, which is what
+    SO_PEERCRED reports), the console itself refuses the peer and says why."""
+    uid, _ = unprivileged_user()
+    helper = tmp_path / "peer.py"
+    helper.write_text(textwrap.dedent(
+        """
+        import ctypes, os, socket, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        os.seteuid(int(sys.argv[2]))
+        libc.setfsuid(0)
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+        os.seteuid(0)
+        s.settimeout(5)
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        sys.stdout.write(data[8:].decode())
+        """))
+    r = subprocess.run([sys.executable, str(helper), app.path, str(uid)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == (f"refused: your uid {uid} is not allowed to connect; only uid "
+                        f"{os.geteuid()} (the owner of process {app.pid}) and root may")
+    assert app.client("info").returncode == 0
+
+
+def test_client_refuses_a_console_run_by_someone_else(public_client):
+    """A socket planted by another (non-root) user must not receive our commands: the client
+    checks who serves the socket before it sends anything."""
+    victim_uid, victim_gid = unprivileged_user("ewwtest")
+    planter_uid, planter_gid = unprivileged_user("ewwtest2")
+    d = tempfile.mkdtemp(prefix="eww-planted-")
+    os.chmod(d, 0o777)
+    path = os.path.join(d, "1.sock")
+    planter = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(
+            f"""
+            import os, socket
+            os.setegid({planter_gid})
+            os.seteuid({planter_uid})  # SO_PEERCRED of a listener: the creds at listen()
+            s = socket.socket(socket.AF_UNIX)
+            s.bind({path!r})
+            os.chmod({path!r}, 0o777)
+            s.listen(1)
+            print("LISTENING", flush=True)
+            c, _ = s.accept()
+            c.settimeout(5)
+            try:
+                got = c.recv(4096)
+            except OSError:
+                got = b""
+            print("GOT", len(got), flush=True)
+            """)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert planter.stdout.readline().strip() == "LISTENING"
+        r = subprocess.run([public_client, "--socket", path, "info"], capture_output=True,
+                           text=True, user=victim_uid, group=victim_gid, cwd="/", timeout=30)
+        assert r.returncode == 2
+        assert f"it is served by uid {planter_uid}, not by you (uid {victim_uid})" in r.stderr
+        assert planter.stdout.readline().strip() == "GOT 0"  # not one byte was sent
+    finally:
+        planter.kill()
+        planter.wait()
+        shutil.rmtree(d)
+
+
+def test_socket_file_is_never_group_or_world_accessible(app):
+    mode = stat.S_IMODE(os.lstat(app.path).st_mode)
+    assert mode & 0o077 == 0
