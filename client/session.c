@@ -161,6 +161,13 @@ static int file_frame(incoming *in, const eww_frame *f)
     return 0;
 }
 
+static void report_lost(const client *c)
+{
+    fprintf(stderr, "eww: process %ld closed the connection (it has ended, or its console was "
+                    "removed)\n",
+            c->pid);
+}
+
 int client_run(client *c, int argc, const char **argv)
 {
     eww_buf cmd;
@@ -173,9 +180,7 @@ int client_run(client *c, int argc, const char **argv)
     rc = eww_send_frame(c->conn.fd, EWW_FRAME_COMMAND, 0, cmd.data, cmd.len, 30000);
     eww_buf_free(&cmd);
     if (rc < 0) {
-        fprintf(stderr, "eww: lost the connection to process %ld (it has ended or closed the "
-                        "console)\n",
-                c->pid);
+        report_lost(c);
         return EXIT_CONNECT;
     }
     incoming in = {.fd = -1};
@@ -186,9 +191,7 @@ int client_run(client *c, int argc, const char **argv)
         if (rc < 0) {
             fflush(stdout);
             if (rc == EWW_ECLOSED || rc == EWW_EPROTO)
-                fprintf(stderr, "eww: process %ld closed the connection before the command "
-                                "finished (it has ended, or the console was removed)\n",
-                        c->pid);
+                report_lost(c);
             else
                 fprintf(stderr, "eww: connection to process %ld failed: %s\n", c->pid,
                         rc == EWW_ESYS ? strerror(errno) : eww_strerror(rc));
