@@ -8,11 +8,15 @@
 #ifndef EWW_CLIENT_H
 #define EWW_CLIENT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "conn.h"
 #include "sock.h"
+
+/* Set by the SIGINT handler (Ctrl-C); cleared by whoever acts on it. */
+extern volatile sig_atomic_t client_interrupted;
 
 /* Exit statuses, documented in `eww --help`. */
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_CONNECT = 2 };

@@ -3,6 +3,7 @@
  * Links the core library only: the client never loads Python.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,14 @@
 #include "proto.h"
 
 #define CONNECT_TIMEOUT_MS 10000
+
+volatile sig_atomic_t client_interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    client_interrupted = 1;
+}
 
 static const char usage_text[] =
     "usage: eww [OPTIONS] [PID] [COMMAND [ARGS...]]\n"
@@ -95,7 +104,13 @@ int main(int argc, char **argv)
             fputs(usage_text, stdout);
             return EXIT_OK;
         } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-            printf("eww %s (protocol %d)\n", EWW_VERSION, EWW_PROTO_VERSION);
+#ifdef EWW_HAVE_LIBEDIT
+            const char *editing = "libedit";
+#else
+            const char *editing = "none";
+#endif
+            printf("eww %s (protocol %d, line editing: %s)\n", EWW_VERSION, EWW_PROTO_VERSION,
+                   editing);
             return EXIT_OK;
         } else if (strcmp(a, "-l") == 0 || strcmp(a, "--list") == 0) {
             return discover_list();
@@ -140,6 +155,14 @@ int main(int argc, char **argv)
         else if (choose(k, n, &target) < 0)
             return EXIT_CONNECT;
     }
+
+    /* Ctrl-C interrupts waits (no SA_RESTART) and is handled where it lands: at the prompt
+     * it clears the line, during a command it is sent to the console. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
 
     client c;
     if (client_open(&c, target.path, CONNECT_TIMEOUT_MS, err, sizeof err) != 0) {

@@ -45,10 +45,18 @@ static char *command_generator(const char *text, int state)
     return NULL;
 }
 
+/* Command names complete the first word, and the word after `help`; nothing else completes
+ * (libedit would otherwise offer file names of the client's directory). */
 static char **complete(const char *text, int start, int end)
 {
     (void)end;
-    if (start != 0) /* only the command word is completed, for now */
+    rl_attempted_completion_over = 1;
+    const char *line = rl_line_buffer;
+    while (*line == ' ')
+        line++;
+    int first_word = line - rl_line_buffer >= start;
+    int after_help = strncmp(line, "help ", 5) == 0 && strchr(line + 5, ' ') == NULL;
+    if (!first_word && !after_help)
         return NULL;
     return rl_completion_matches(text, command_generator);
 }
@@ -76,6 +84,12 @@ static char *edit_read(int tty)
         return NULL;
     }
     char *line = readline(PROMPT);
+    if (!line && client_interrupted) {
+        /* Ctrl-C at the prompt: libedit gives up the line; prompt again. */
+        client_interrupted = 0;
+        putchar('\n');
+        return strdup("");
+    }
     if (line && *line)
         add_history(line);
     return line;
@@ -108,6 +122,15 @@ static char *plain_read(int tty)
     size_t cap = 0;
     char *line = NULL;
     ssize_t n = getline(&line, &cap, stdin);
+    if (n < 0 && client_interrupted) {
+        /* Ctrl-C at the prompt: forget the line, prompt again. */
+        client_interrupted = 0;
+        clearerr(stdin);
+        free(line);
+        if (tty)
+            putchar('\n');
+        return strdup("");
+    }
     if (n < 0) {
         free(line);
         return NULL;

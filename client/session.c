@@ -26,6 +26,7 @@ int client_open(client *c, const char *path, int timeout_ms, char *err, size_t e
     if (eww_sock_connect(path, &fd, err, errlen) < 0)
         return EXIT_CONNECT;
     eww_conn_init(&c->conn, fd, EWW_FRAME_MAX);
+    c->conn.interrupted = &client_interrupted;
 
     /* Talk only to a console run by ourselves (or, when we are root, by anyone): a socket
      * planted by another user must not receive our commands. */
@@ -185,9 +186,23 @@ int client_run(client *c, int argc, const char **argv)
     }
     incoming in = {.fd = -1};
     int status = EXIT_CONNECT;
+    int interrupts = 0;
+    client_interrupted = 0;
     for (;;) {
         eww_frame f;
         rc = eww_conn_recv(&c->conn, &f, -1);
+        if (rc == EWW_EINTR) {
+            /* Ctrl-C: ask the console to interrupt the command; a second one gives up. */
+            client_interrupted = 0;
+            if (++interrupts == 1 &&
+                eww_send_frame(c->conn.fd, EWW_FRAME_INTERRUPT, 0, NULL, 0, 1000) == 0) {
+                fprintf(stderr, "\n(interrupt sent; press Ctrl-C again to disconnect)\n");
+                continue;
+            }
+            fprintf(stderr, "\neww: disconnected from process %ld\n", c->pid);
+            status = EXIT_CONNECT;
+            break;
+        }
         if (rc < 0) {
             fflush(stdout);
             if (rc == EWW_ECLOSED || rc == EWW_EPROTO)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,8 +25,8 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* poll() one fd, restarting on EINTR with the remaining time. */
-static int wait_fd(int fd, short events, int64_t deadline)
+/* poll() one fd, restarting on EINTR with the remaining time unless *intr is set. */
+static int wait_fd(int fd, short events, int64_t deadline, volatile sig_atomic_t *intr)
 {
     for (;;) {
         int timeout = -1;
@@ -41,6 +42,8 @@ static int wait_fd(int fd, short events, int64_t deadline)
             return EWW_ETIMEOUT;
         if (errno != EINTR)
             return EWW_ESYS;
+        if (intr && *intr)
+            return EWW_EINTR;
     }
 }
 
@@ -49,6 +52,7 @@ void eww_conn_init(eww_conn *c, int fd, size_t max_payload)
     c->fd = fd;
     c->handed = 0;
     c->max_payload = max_payload > EWW_FRAME_MAX ? EWW_FRAME_MAX : max_payload;
+    c->interrupted = NULL;
     eww_buf_init(&c->in, EWW_FRAME_HEADER + c->max_payload + 65536);
 }
 
@@ -78,12 +82,14 @@ int eww_conn_recv(eww_conn *c, eww_frame *f, int timeout_ms)
             if (rc != EWW_EAGAIN)
                 return rc;
         }
-        int rc = wait_fd(c->fd, POLLIN, deadline);
+        int rc = wait_fd(c->fd, POLLIN, deadline, c->interrupted);
         if (rc < 0)
             return rc;
         char chunk[16384];
         ssize_t n = recv(c->fd, chunk, sizeof chunk, 0);
         if (n < 0) {
+            if (errno == EINTR && c->interrupted && *c->interrupted)
+                return EWW_EINTR;
             if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
                 continue;
             if (errno == ECONNRESET || errno == EPIPE)
@@ -112,7 +118,7 @@ int eww_send_all(int fd, const void *p, size_t n, int timeout_ms)
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int rc = wait_fd(fd, POLLOUT, deadline);
+            int rc = wait_fd(fd, POLLOUT, deadline, NULL);
             if (rc < 0)
                 return rc;
             continue;
@@ -126,26 +132,17 @@ int eww_send_all(int fd, const void *p, size_t n, int timeout_ms)
 
 int eww_send_frame(int fd, int type, int flags, const void *payload, size_t n, int timeout_ms)
 {
-    /* Header and payload in one send when small; the payload is not copied when large. */
-    eww_buf b;
-    eww_buf_init(&b, EWW_FRAME_HEADER + 4096);
-    int rc = eww_frame_encode(&b, type, flags, payload, n <= 4096 ? n : 0);
+    /* Small frames go out in one send (one packet, one wake-up of the peer); large payloads
+     * are sent from where they are, without a copy. */
+    unsigned char small[EWW_FRAME_HEADER + 4096];
+    int rc = eww_frame_header(small, type, flags, n);
     if (rc < 0)
         return rc;
-    if (n > 4096) {
-        /* eww_frame_encode wrote a zero length; patch in the real one. */
-        b.data[4] = (char)(n >> 24);
-        b.data[5] = (char)(n >> 16);
-        b.data[6] = (char)(n >> 8);
-        b.data[7] = (char)n;
-        if (n > EWW_FRAME_MAX) {
-            eww_buf_free(&b);
-            return EWW_E2BIG;
-        }
+    if (n <= sizeof small - EWW_FRAME_HEADER) {
+        if (n)
+            memcpy(small + EWW_FRAME_HEADER, payload, n);
+        return eww_send_all(fd, small, EWW_FRAME_HEADER + n, timeout_ms);
     }
-    rc = eww_send_all(fd, b.data, b.len, timeout_ms);
-    eww_buf_free(&b);
-    if (rc == 0 && n > 4096)
-        rc = eww_send_all(fd, payload, n, timeout_ms);
-    return rc;
+    rc = eww_send_all(fd, small, EWW_FRAME_HEADER, timeout_ms);
+    return rc < 0 ? rc : eww_send_all(fd, payload, n, timeout_ms);
 }

@@ -14,6 +14,7 @@
 #ifndef EWW_CONN_H
 #define EWW_CONN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -24,6 +25,9 @@ typedef struct eww_conn {
     eww_buf in;         /* received bytes not yet handed out */
     size_t handed;      /* bytes of `in` that belong to the frame returned last */
     size_t max_payload; /* frames larger than this are EWW_E2BIG */
+    /* When set and *interrupted is non-zero after a signal, recv returns EWW_EINTR instead of
+     * waiting on (the client's Ctrl-C). NULL: signals never end a wait. */
+    volatile sig_atomic_t *interrupted;
 } eww_conn;
 
 void eww_conn_init(eww_conn *c, int fd, size_t max_payload);
@@ -31,7 +35,8 @@ void eww_conn_init(eww_conn *c, int fd, size_t max_payload);
 void eww_conn_close(eww_conn *c);
 
 /* Next frame. timeout_ms < 0 waits forever. Returns 0, EWW_ECLOSED (orderly close before a
- * frame started), EWW_ETIMEOUT, EWW_ESYS (errno set), or a decoder error. A close in the
+ * frame started), EWW_ETIMEOUT, EWW_EINTR (see interrupted), EWW_ESYS (errno set), or a
+ * decoder error. A close in the
  * middle of a frame is EWW_EPROTO (truncated frame). */
 int eww_conn_recv(eww_conn *c, eww_frame *f, int timeout_ms);
 

@@ -15,6 +15,7 @@ const char *eww_strerror(int code)
     case EWW_ECLOSED: return "connection closed";
     case EWW_ETIMEOUT: return "timed out";
     case EWW_EHTTP: return "HTTP request refused";
+    case EWW_EINTR: return "interrupted";
     default: return "unknown error";
     }
 }

@@ -19,6 +19,7 @@ enum {
     EWW_ECLOSED = -8,  /* the peer closed the connection */
     EWW_ETIMEOUT = -9, /* the peer did not answer in time */
     EWW_EHTTP = -10,   /* the peer spoke HTTP */
+    EWW_EINTR = -11,   /* a wait was interrupted by a signal the caller asked to see */
 };
 
 const char *eww_strerror(int code);

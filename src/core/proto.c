@@ -69,21 +69,29 @@ int eww_frame_decode(const unsigned char *data, size_t len, size_t max_payload, 
     return 0;
 }
 
-int eww_frame_encode(eww_buf *out, int type, int flags, const void *payload, size_t n)
+int eww_frame_header(unsigned char h[EWW_FRAME_HEADER], int type, int flags, size_t n)
 {
     if (type < 1 || type > EWW_FRAME_TYPE_MAX || (flags & ~EWW_FLAG_ALL))
         return EWW_EINVAL;
     if (n > EWW_FRAME_MAX)
         return EWW_E2BIG;
-    unsigned char h[EWW_FRAME_HEADER] = {'E',
-                                         'W',
-                                         (unsigned char)type,
-                                         (unsigned char)flags,
-                                         (unsigned char)(n >> 24),
-                                         (unsigned char)(n >> 16),
-                                         (unsigned char)(n >> 8),
-                                         (unsigned char)n};
-    int rc = eww_buf_append(out, h, sizeof h);
+    h[0] = 'E';
+    h[1] = 'W';
+    h[2] = (unsigned char)type;
+    h[3] = (unsigned char)flags;
+    h[4] = (unsigned char)(n >> 24);
+    h[5] = (unsigned char)(n >> 16);
+    h[6] = (unsigned char)(n >> 8);
+    h[7] = (unsigned char)n;
+    return 0;
+}
+
+int eww_frame_encode(eww_buf *out, int type, int flags, const void *payload, size_t n)
+{
+    unsigned char h[EWW_FRAME_HEADER];
+    int rc = eww_frame_header(h, type, flags, n);
+    if (rc == 0)
+        rc = eww_buf_append(out, h, sizeof h);
     if (rc == 0 && n)
         rc = eww_buf_append(out, payload, n);
     return rc;

@@ -64,6 +64,10 @@ typedef struct eww_frame {
  * (which is itself capped at EWW_FRAME_MAX). Never reads past data[len). */
 int eww_frame_decode(const unsigned char *data, size_t len, size_t max_payload, eww_frame *f);
 
+/* Write the 8-byte header of a frame; EWW_EINVAL for a bad type or flags, EWW_E2BIG when
+ * n > EWW_FRAME_MAX. */
+int eww_frame_header(unsigned char h[EWW_FRAME_HEADER], int type, int flags, size_t n);
+
 /* Append one frame to out. EWW_E2BIG when n > EWW_FRAME_MAX. */
 int eww_frame_encode(eww_buf *out, int type, int flags, const void *payload, size_t n);
 
