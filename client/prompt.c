@@ -14,7 +14,7 @@
 #include "cmdline.h"
 
 #define MAX_ARGS 256
-#define PROMPT "(eww) "
+#define PROMPT   "(eww) "
 
 #ifdef EWW_HAVE_LIBEDIT
 #include <editline/readline.h>
@@ -103,7 +103,10 @@ static void edit_done(void)
     }
 }
 #else
-static void edit_init(const client *c) { (void)c; }
+static void edit_init(const client *c)
+{
+    (void)c;
+}
 static char *edit_read(int tty)
 {
     (void)tty;

@@ -48,11 +48,13 @@ int client_open(client *c, const char *path, int timeout_ms, char *err, size_t e
     if (rc == 0)
         rc = eww_send_frame(fd, EWW_FRAME_HELLO, 0, h.data, h.len, timeout_ms);
     eww_buf_free(&h);
-    if (rc < 0) {
+    if (rc < 0 && rc != EWW_ECLOSED) {
         snprintf(err, errlen, "cannot greet the console at %s: %s", path,
                  rc == EWW_ESYS ? strerror(errno) : eww_strerror(rc));
         goto error;
     }
+    /* A console that refuses us (too many sessions, wrong uid) may have said why and closed
+     * before our HELLO went out: its message is still there to read. */
 
     eww_frame f;
     rc = eww_conn_recv(&c->conn, &f, timeout_ms);
@@ -65,8 +67,10 @@ int client_open(client *c, const char *path, int timeout_ms, char *err, size_t e
         goto error;
     }
     if (rc == EWW_ECLOSED) {
-        snprintf(err, errlen, "the console at %s closed the connection (the process is "
-                              "exiting, or refused us)", path);
+        snprintf(err, errlen,
+                 "the console at %s closed the connection (the process is "
+                 "exiting, or refused us)",
+                 path);
         goto error;
     }
     if (rc < 0 || f.type != EWW_FRAME_HELLO) {
@@ -96,7 +100,10 @@ error:
     return EXIT_CONNECT;
 }
 
-void client_close(client *c) { eww_conn_close(&c->conn); }
+void client_close(client *c)
+{
+    eww_conn_close(&c->conn);
+}
 
 /* State of a file being received in FILE frames. */
 typedef struct incoming {
@@ -164,8 +171,9 @@ static int file_frame(incoming *in, const eww_frame *f)
 
 static void report_lost(const client *c)
 {
-    fprintf(stderr, "eww: process %ld closed the connection (it has ended, or its console was "
-                    "removed)\n",
+    fprintf(stderr,
+            "eww: process %ld closed the connection (it has ended, or its console was "
+            "removed)\n",
             c->pid);
 }
 

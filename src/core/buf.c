@@ -64,9 +64,15 @@ int eww_buf_append(eww_buf *b, const void *p, size_t n)
     return 0;
 }
 
-int eww_buf_putc(eww_buf *b, char c) { return eww_buf_append(b, &c, 1); }
+int eww_buf_putc(eww_buf *b, char c)
+{
+    return eww_buf_append(b, &c, 1);
+}
 
-int eww_buf_puts(eww_buf *b, const char *s) { return eww_buf_append(b, s, strlen(s)); }
+int eww_buf_puts(eww_buf *b, const char *s)
+{
+    return eww_buf_append(b, s, strlen(s));
+}
 
 int eww_buf_printf(eww_buf *b, const char *fmt, ...)
 {

@@ -17,10 +17,10 @@
 #include <stddef.h>
 
 typedef struct eww_buf {
-    char *data;  /* NULL until the first append */
-    size_t len;  /* bytes used */
-    size_t cap;  /* bytes allocated */
-    size_t max;  /* ceiling for len */
+    char *data; /* NULL until the first append */
+    size_t len; /* bytes used */
+    size_t cap; /* bytes allocated */
+    size_t max; /* ceiling for len */
 } eww_buf;
 
 void eww_buf_init(eww_buf *b, size_t max);

@@ -5,8 +5,8 @@
 
 #include "error.h"
 
-int eww_split_args(const char *line, char *store, size_t storelen, const char **argv,
-                   int max, int *argc, const char **why)
+int eww_split_args(const char *line, char *store, size_t storelen, const char **argv, int max,
+                   int *argc, const char **why)
 {
     *argc = 0;
     *why = NULL;

@@ -15,7 +15,7 @@
 /* store must have room for strlen(line) + 1 bytes. Returns 0, or EWW_EINVAL with *why set
  * (unterminated quote, trailing backslash), EWW_E2BIG (too many arguments or store too
  * small). */
-int eww_split_args(const char *line, char *store, size_t storelen, const char **argv,
-                   int max, int *argc, const char **why);
+int eww_split_args(const char *line, char *store, size_t storelen, const char **argv, int max,
+                   int *argc, const char **why);
 
 #endif

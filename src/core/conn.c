@@ -64,7 +64,10 @@ void eww_conn_close(eww_conn *c)
     eww_buf_free(&c->in);
 }
 
-size_t eww_conn_pending(const eww_conn *c) { return c->in.len - c->handed; }
+size_t eww_conn_pending(const eww_conn *c)
+{
+    return c->in.len - c->handed;
+}
 
 int eww_conn_recv(eww_conn *c, eww_frame *f, int timeout_ms)
 {
@@ -73,8 +76,8 @@ int eww_conn_recv(eww_conn *c, eww_frame *f, int timeout_ms)
     c->handed = 0;
     for (;;) {
         if (c->in.len > 0) {
-            int rc = eww_frame_decode((const unsigned char *)c->in.data, c->in.len,
-                                      c->max_payload, f);
+            int rc =
+                eww_frame_decode((const unsigned char *)c->in.data, c->in.len, c->max_payload, f);
             if (rc == 0) {
                 c->handed = f->size;
                 return 0;

@@ -25,4 +25,7 @@ int eww_peer_cred(int fd, uid_t *uid, pid_t *pid)
 #endif
 }
 
-int eww_peer_allowed(uid_t peer_uid) { return peer_uid == geteuid() || peer_uid == 0; }
+int eww_peer_allowed(uid_t peer_uid)
+{
+    return peer_uid == geteuid() || peer_uid == 0;
+}

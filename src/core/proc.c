@@ -15,7 +15,10 @@
 
 #include "error.h"
 
-int eww_proc_alive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+int eww_proc_alive(pid_t pid)
+{
+    return kill(pid, 0) == 0 || errno == EPERM;
+}
 
 static ssize_t read_file(const char *path, char *buf, size_t cap)
 {

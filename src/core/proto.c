@@ -11,12 +11,12 @@
 #include "error.h"
 
 static const char *const frame_names[] = {
-    [EWW_FRAME_HELLO] = "HELLO",     [EWW_FRAME_COMMAND] = "COMMAND",
-    [EWW_FRAME_OUTPUT] = "OUTPUT",   [EWW_FRAME_ERROR] = "ERROR",
-    [EWW_FRAME_DONE] = "DONE",       [EWW_FRAME_FILE] = "FILE",
-    [EWW_FRAME_PROMPT] = "PROMPT",   [EWW_FRAME_INPUT] = "INPUT",
+    [EWW_FRAME_HELLO] = "HELLO",         [EWW_FRAME_COMMAND] = "COMMAND",
+    [EWW_FRAME_OUTPUT] = "OUTPUT",       [EWW_FRAME_ERROR] = "ERROR",
+    [EWW_FRAME_DONE] = "DONE",           [EWW_FRAME_FILE] = "FILE",
+    [EWW_FRAME_PROMPT] = "PROMPT",       [EWW_FRAME_INPUT] = "INPUT",
     [EWW_FRAME_INTERRUPT] = "INTERRUPT", [EWW_FRAME_EOF] = "EOF",
-    [EWW_FRAME_PROGRESS] = "PROGRESS", [EWW_FRAME_DATA] = "DATA",
+    [EWW_FRAME_PROGRESS] = "PROGRESS",   [EWW_FRAME_DATA] = "DATA",
 };
 
 const char *eww_frame_name(int type)
@@ -28,9 +28,8 @@ const char *eww_frame_name(int type)
 
 int eww_looks_like_http(const unsigned char *data, size_t len)
 {
-    static const char *const methods[] = {"GET ",     "POST ", "HEAD ",  "PUT ",
-                                          "DELETE ",  "OPTIONS ", "CONNECT ", "PATCH ",
-                                          "TRACE ",   "PRI * HTTP"};
+    static const char *const methods[] = {"GET ",     "POST ",    "HEAD ",  "PUT ",   "DELETE ",
+                                          "OPTIONS ", "CONNECT ", "PATCH ", "TRACE ", "PRI * HTTP"};
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         size_t m = strlen(methods[i]);
         size_t k = len < m ? len : m;
@@ -55,8 +54,8 @@ int eww_frame_decode(const unsigned char *data, size_t len, size_t max_payload, 
         return EWW_EPROTO;
     if (len < EWW_FRAME_HEADER)
         return EWW_EAGAIN;
-    uint32_t n = ((uint32_t)data[4] << 24) | ((uint32_t)data[5] << 16) |
-                 ((uint32_t)data[6] << 8) | (uint32_t)data[7];
+    uint32_t n = ((uint32_t)data[4] << 24) | ((uint32_t)data[5] << 16) | ((uint32_t)data[6] << 8) |
+                 (uint32_t)data[7];
     if (n > max_payload)
         return EWW_E2BIG;
     if (len - EWW_FRAME_HEADER < n)

@@ -23,8 +23,8 @@
 #include "buf.h"
 
 #define EWW_PROTO_VERSION 1
-#define EWW_FRAME_HEADER 8
-#define EWW_FRAME_MAX (1u << 20) /* largest payload, 1 MiB */
+#define EWW_FRAME_HEADER  8
+#define EWW_FRAME_MAX     (1u << 20) /* largest payload, 1 MiB */
 
 enum eww_frame_type {
     EWW_FRAME_HELLO = 1,     /* both ways: handshake, key=value lines */

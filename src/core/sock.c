@@ -65,8 +65,7 @@ int eww_sock_check_dir(const char *dir, int create, char *err, size_t errlen)
         if (mkdir(dir, 0700) == 0)
             created = 1;
         else if (errno != EEXIST) {
-            snprintf(err, errlen, "cannot create socket directory %s: %s", dir,
-                     strerror(errno));
+            snprintf(err, errlen, "cannot create socket directory %s: %s", dir, strerror(errno));
             return EWW_ESYS;
         }
     }
@@ -189,8 +188,7 @@ int eww_sock_listen(const char *path, int *fd, char *err, size_t errlen)
     int s = -1;
     *fd = -1;
     if (fill_addr(&a, path) < 0) {
-        snprintf(err, errlen, "socket path too long (max %d bytes): %s", EWW_PATH_MAX - 1,
-                 path);
+        snprintf(err, errlen, "socket path too long (max %d bytes): %s", EWW_PATH_MAX - 1, path);
         return EWW_E2BIG;
     }
     struct stat st;

@@ -82,8 +82,7 @@ static int cmd_help(reply *r, int argc, const char **argv)
     if (argc == 2) {
         const command *c = find(argv[1]);
         if (!c) {
-            reply_error(r, "no command named '%s'. Type 'help' for the list of commands.",
-                        argv[1]);
+            reply_error(r, "no command named '%s'. Type 'help' for the list of commands.", argv[1]);
             return EWW_STATUS_FAILED;
         }
         reply_printf(r, "usage: %s\n\n%s\n%s", c->usage, c->summary, c->details);
@@ -116,9 +115,8 @@ static int cmd_info(reply *r, int argc, const char **argv)
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else
-            return usage_error(r, self, argv[i][0] == '-' ? "unknown option" :
-                                                              "unexpected argument",
-                               argv[i]);
+            return usage_error(
+                r, self, argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
     }
     const server_facts *f = server_get_facts();
     const server_options *o = server_get_options();
@@ -154,8 +152,8 @@ static int cmd_info(reply *r, int argc, const char **argv)
         char up[64], rss[64];
         eww_fmt_duration(up, sizeof up, p.uptime);
         eww_fmt_bytes(rss, sizeof rss, p.rss);
-        rc |= eww_buf_printf(&b, "pid:         %ld\nprogram:     %s\nargv:        ",
-                             (long)getpid(), f->program);
+        rc |= eww_buf_printf(&b, "pid:         %ld\nprogram:     %s\nargv:        ", (long)getpid(),
+                             f->program);
         for (size_t i = 0, k = 0; i < f->argv_len; i += strlen(f->argv + i) + 1, k++) {
             rc |= eww_buf_puts(&b, k ? " " : "");
             rc |= shell_quote(&b, f->argv + i);

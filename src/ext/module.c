@@ -161,4 +161,7 @@ static struct PyModuleDef moduledef = {
     .m_slots = slots,
 };
 
-PyMODINIT_FUNC PyInit__eww(void) { return PyModuleDef_Init(&moduledef); }
+PyMODINIT_FUNC PyInit__eww(void)
+{
+    return PyModuleDef_Init(&moduledef);
+}

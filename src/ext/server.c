@@ -9,7 +9,8 @@
  *   eww-audit    raises sys.audit("eww.session.open", ...) for every accepted connection.
  *                It is a thread of its own so that a session never waits for the GIL just
  *                to be allowed to answer `info` while the app holds the GIL in a long C call.
- *                If an audit hook raises, the session is refused and closed.
+ *                If an audit hook raises, the session is refused, with the hook's message,
+ *                at the next frame it receives (its HELLO, or its next command).
  *
  * Not here: what commands do (commands.c), the Python API (module.c), socket and frame
  * details (src/core).
@@ -50,11 +51,11 @@
 #include "proc.h"
 #include "proto.h"
 
-#define SEND_TIMEOUT_MS 30000   /* a client that reads nothing for this long is dropped */
+#define SEND_TIMEOUT_MS   30000 /* a client that reads nothing for this long is dropped */
 #define REFUSE_TIMEOUT_MS 200   /* refusals are best effort: never stall the listener */
-#define STOP_GRACE_MS 1500      /* how long server_stop() waits for sessions to end */
-#define REPLY_CHUNK 65536       /* output is sent in frames of at most this size */
-#define MAX_ARGS 256
+#define STOP_GRACE_MS     1500  /* how long server_stop() waits for sessions to end */
+#define REPLY_CHUNK       65536 /* output is sent in frames of at most this size */
+#define MAX_ARGS          256
 
 enum { STOPPED, RUNNING, STOPPING };
 enum { AUDIT_PENDING, AUDIT_OK, AUDIT_DENIED };
@@ -62,11 +63,11 @@ enum { AUDIT_PENDING, AUDIT_OK, AUDIT_DENIED };
 typedef struct session {
     struct session *next; /* lock */
     uint64_t id;
-    int fd;               /* lock (closed by the session thread only) */
+    int fd; /* lock (closed by the session thread only) */
     uid_t peer_uid;
     pid_t peer_pid;
-    int audit;            /* lock */
-    char audit_msg[256];  /* lock */
+    int audit;           /* lock */
+    char audit_msg[256]; /* lock */
 } session;
 
 typedef struct audit_item {
@@ -88,9 +89,9 @@ static struct {
     int listen_fd;
     int wake[2];
     pthread_t listener, auditor;
-    session *sessions;      /* lock */
-    int n_sessions;         /* lock: live session threads, of this console or an older one */
-    uint64_t next_id;       /* lock */
+    session *sessions; /* lock */
+    int n_sessions;    /* lock: live session threads, of this console or an older one */
+    uint64_t next_id;  /* lock */
     audit_item *audit_head, *audit_tail; /* lock */
 } g = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -154,8 +155,7 @@ int reply_flush(reply *r)
         size_t n = r->out.len - off;
         if (n > REPLY_CHUNK)
             n = REPLY_CHUNK;
-        if (eww_send_frame(r->fd, EWW_FRAME_OUTPUT, 0, r->out.data + off, n,
-                           SEND_TIMEOUT_MS) < 0) {
+        if (eww_send_frame(r->fd, EWW_FRAME_OUTPUT, 0, r->out.data + off, n, SEND_TIMEOUT_MS) < 0) {
             r->broken = 1;
             eww_buf_reset(&r->out);
             return -1;
@@ -243,6 +243,17 @@ static const char http_refusal[] =
     "\r\n"
     "This is an eww console socket. It does not speak HTTP; use the eww client.\n";
 
+/* 1 when an audit hook refused this session; msg says why. */
+static int session_denied(session *s, char *msg, size_t msglen)
+{
+    pthread_mutex_lock(&g.lock);
+    int denied = s->audit == AUDIT_DENIED;
+    if (denied)
+        snprintf(msg, msglen, "%s", s->audit_msg);
+    pthread_mutex_unlock(&g.lock);
+    return denied;
+}
+
 /* Read the client's HELLO and answer with ours. 0 when the session may go on. */
 static int session_handshake(session *s, eww_conn *c)
 {
@@ -256,14 +267,16 @@ static int session_handshake(session *s, eww_conn *c)
     if (rc == EWW_ECLOSED)
         return -1;
     if (rc == EWW_ETIMEOUT) {
-        snprintf(msg, sizeof msg, "refused: no greeting within %d ms",
-                 g.opts.handshake_timeout_ms);
+        snprintf(msg, sizeof msg, "refused: no greeting within %d ms", g.opts.handshake_timeout_ms);
     } else if (rc < 0) {
-        snprintf(msg, sizeof msg, "refused: this is an eww console and that was not the eww "
-                                  "protocol (%s)",
+        snprintf(msg, sizeof msg,
+                 "refused: this is an eww console and that was not the eww "
+                 "protocol (%s)",
                  eww_strerror(rc));
     } else if (f.type != EWW_FRAME_HELLO) {
         snprintf(msg, sizeof msg, "refused: expected HELLO, got %s", eww_frame_name(f.type));
+    } else if (session_denied(s, msg, sizeof msg)) {
+        /* msg holds the audit hook's refusal */
     } else {
         char v[32];
         if (eww_kv_get(f.payload, f.len, "proto", v, sizeof v) < 0) {
@@ -305,17 +318,6 @@ static int session_handshake(session *s, eww_conn *c)
     return rc;
 }
 
-/* 1 when an audit hook refused this session; msg says why. */
-static int session_denied(session *s, char *msg, size_t msglen)
-{
-    pthread_mutex_lock(&g.lock);
-    int denied = s->audit == AUDIT_DENIED;
-    if (denied)
-        snprintf(msg, msglen, "%s", s->audit_msg);
-    pthread_mutex_unlock(&g.lock);
-    return denied;
-}
-
 static void *session_main(void *arg)
 {
     session *s = arg;
@@ -345,8 +347,7 @@ static void *session_main(void *arg)
             eww_send_frame(s->fd, EWW_FRAME_ERROR, 0, msg, strlen(msg), REFUSE_TIMEOUT_MS);
             break;
         }
-        if (f.type == EWW_FRAME_INTERRUPT || f.type == EWW_FRAME_EOF ||
-            f.type == EWW_FRAME_INPUT)
+        if (f.type == EWW_FRAME_INTERRUPT || f.type == EWW_FRAME_EOF || f.type == EWW_FRAME_INPUT)
             continue; /* late keystrokes from a REPL that has ended: nothing to do */
         if (f.type != EWW_FRAME_COMMAND) {
             snprintf(msg, sizeof msg, "unexpected %s frame from client; closing the session",
@@ -518,7 +519,6 @@ static void audit_one(const audit_item *a)
         s->audit = rc < 0 ? AUDIT_DENIED : AUDIT_OK;
         if (rc < 0) {
             snprintf(s->audit_msg, sizeof s->audit_msg, "%s", msg);
-            shutdown(s->fd, SHUT_RD); /* wakes the session thread, which says why */
         }
         break;
     }
@@ -561,8 +561,14 @@ static void audit_queue_clear(void)
 
 /* ---- fork -------------------------------------------------------------------------- */
 
-static void atfork_prepare(void) { pthread_mutex_lock(&g.lock); }
-static void atfork_parent(void) { pthread_mutex_unlock(&g.lock); }
+static void atfork_prepare(void)
+{
+    pthread_mutex_lock(&g.lock);
+}
+static void atfork_parent(void)
+{
+    pthread_mutex_unlock(&g.lock);
+}
 
 /* In the child only the forking thread exists. Drop the parent's console without touching
  * its socket file (it is still the parent's) and remember to start one of our own. */
@@ -608,8 +614,7 @@ static void prune_stale(const char *dir)
             continue;
         char p[EWW_PATH_MAX];
         struct stat st;
-        if (eww_sock_path(p, sizeof p, dir, pid) == 0 && lstat(p, &st) == 0 &&
-            S_ISSOCK(st.st_mode))
+        if (eww_sock_path(p, sizeof p, dir, pid) == 0 && lstat(p, &st) == 0 && S_ISSOCK(st.st_mode))
             unlink(p);
     }
     closedir(d);
@@ -693,8 +698,7 @@ error:
     return EWW_ESYS;
 }
 
-int server_start(const server_options *opts, const server_facts *facts, char *err,
-                 size_t errlen)
+int server_start(const server_options *opts, const server_facts *facts, char *err, size_t errlen)
 {
     if (!atfork_registered) {
         if (pthread_atfork(atfork_prepare, atfork_parent, atfork_child) != 0) {
@@ -743,8 +747,7 @@ void server_stop(void)
     }
 
     /* The auditor and future Python commands of sessions may need the GIL to finish. */
-    Py_BEGIN_ALLOW_THREADS
-    pthread_join(g.listener, NULL);
+    Py_BEGIN_ALLOW_THREADS pthread_join(g.listener, NULL);
     pthread_join(g.auditor, NULL);
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -760,7 +763,7 @@ void server_stop(void)
     pthread_mutex_unlock(&g.lock);
     Py_END_ALLOW_THREADS
 
-    unlink(g.path);
+        unlink(g.path);
     close(g.listen_fd);
     close(g.wake[0]);
     close(g.wake[1]);
@@ -787,8 +790,14 @@ void server_socket_path(char *out, size_t outlen)
     pthread_mutex_unlock(&g.lock);
 }
 
-const server_facts *server_get_facts(void) { return &g.facts; }
-const server_options *server_get_options(void) { return &g.opts; }
+const server_facts *server_get_facts(void)
+{
+    return &g.facts;
+}
+const server_options *server_get_options(void)
+{
+    return &g.opts;
+}
 
 int server_session_count(void)
 {

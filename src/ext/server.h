@@ -27,13 +27,12 @@ typedef struct server_options {
 typedef struct server_facts {
     char program[256];
     char python[512];
-    char argv[4096];  /* the arguments, each NUL-terminated */
-    size_t argv_len;  /* bytes used in argv */
+    char argv[4096]; /* the arguments, each NUL-terminated */
+    size_t argv_len; /* bytes used in argv */
     char executable[1024];
 } server_facts;
 
-int server_start(const server_options *opts, const server_facts *facts, char *err,
-                 size_t errlen);
+int server_start(const server_options *opts, const server_facts *facts, char *err, size_t errlen);
 void server_stop(void);
 int server_running(void);
 /* Copies the socket path into out ("" when not running). */

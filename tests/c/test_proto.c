@@ -71,12 +71,17 @@ static void test_bad_frames(void)
 static void test_http_is_recognised(void)
 {
     eww_frame f;
-    const char *reqs[] = {"GET / HTTP/1.1\r\n", "POST /x HTTP/1.0\r\n", "HEAD / HTTP/1.1",
-                          "PUT /a", "OPTIONS * HTTP/1.1", "PRI * HTTP/2.0", "GET"};
+    const char *reqs[] = {"GET / HTTP/1.1\r\n",
+                          "POST /x HTTP/1.0\r\n",
+                          "HEAD / HTTP/1.1",
+                          "PUT /a",
+                          "OPTIONS * HTTP/1.1",
+                          "PRI * HTTP/2.0",
+                          "GET"};
     for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++)
-        CHECK_INT(eww_frame_decode((const unsigned char *)reqs[i], strlen(reqs[i]),
-                                   EWW_FRAME_MAX, &f),
-                  EWW_EHTTP);
+        CHECK_INT(
+            eww_frame_decode((const unsigned char *)reqs[i], strlen(reqs[i]), EWW_FRAME_MAX, &f),
+            EWW_EHTTP);
     CHECK(!eww_looks_like_http((const unsigned char *)"GE", 2));
     CHECK(!eww_looks_like_http((const unsigned char *)"\x16\x03\x01", 3)); /* TLS hello */
     CHECK_INT(eww_frame_decode((const unsigned char *)"\x16\x03\x01", 3, EWW_FRAME_MAX, &f),

@@ -86,7 +86,11 @@ static void test_listen_connect_peer(void)
     CHECK_INT(eww_conn_recv(&c, &f, 1000), 0);
     CHECK_INT(f.len, 3);
     CHECK_INT(eww_conn_recv(&c, &f, 50), EWW_ETIMEOUT);
-    CHECK_INT(send(cfd, "EW\x03\x00\x00\x00\x00\x09" "ab", 10, 0), 10);
+    CHECK_INT(send(cfd,
+                   "EW\x03\x00\x00\x00\x00\x09"
+                   "ab",
+                   10, 0),
+              10);
     close(cfd);
     CHECK_INT(eww_conn_recv(&c, &f, 1000), EWW_EPROTO);
     eww_conn_close(&c);

@@ -21,6 +21,15 @@ HELLO, COMMAND, OUTPUT, ERROR, DONE, FILE = 1, 2, 3, 4, 5, 6
 CLIENT = eww.client_path()
 
 
+def client_env(env):
+    """The environment for running the client: under the sanitizer job, the client (all our
+    code) runs with LeakSanitizer on, unlike the Python apps."""
+    env = dict(env)
+    if "EWW_CLIENT_ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] = env["EWW_CLIENT_ASAN_OPTIONS"]
+    return env
+
+
 def frame(ftype, payload=b"", flags=0):
     return b"EW" + bytes([ftype, flags]) + struct.pack(">I", len(payload)) + payload
 
@@ -52,7 +61,10 @@ class Raw:
             self.buf += chunk
 
     def hello(self, proto=1):
-        self.send(frame(HELLO, f"proto={proto}\nclient=pytest\n".encode()))
+        try:
+            self.send(frame(HELLO, f"proto={proto}\nclient=pytest\n".encode()))
+        except BrokenPipeError:
+            pass  # refused before our greeting went out; the reason is waiting to be read
         ftype, payload = self.recv_frame()
         if ftype == ERROR:
             raise ConnectionRefusedError(payload.decode())
@@ -85,6 +97,7 @@ class App:
         self.sockdir = sockdir
         self.env = dict(os.environ, EWW_SOCKET_DIR=str(sockdir), PYTHONUNBUFFERED="1")
         self.env.update(env or {})
+        self.client_env = client_env(self.env)
         prologue = textwrap.dedent(
             f"""
             import eww, sys, os, time
@@ -117,7 +130,7 @@ class App:
     def client(self, *args, pid=True, timeout=30, **kw):
         argv = [CLIENT] + ([str(self.pid)] if pid else []) + [str(a) for a in args]
         return subprocess.run(
-            argv, capture_output=True, text=True, timeout=timeout, env=self.env, **kw
+            argv, capture_output=True, text=True, timeout=timeout, env=self.client_env, **kw
         )
 
     def raw(self):

@@ -6,7 +6,7 @@ import stat
 import subprocess
 import sys
 
-from conftest import CLIENT, wait_for
+from conftest import CLIENT, client_env, frame, wait_for
 
 
 def test_info_and_help_through_the_client(app):
@@ -45,17 +45,19 @@ def test_exit_statuses(app, sockdir):
     r = app.client("help", "nope")
     assert r.returncode == 1 and "no command named 'nope'" in r.stderr
     # cannot connect: a pid without a console, a pid that does not exist
-    r = subprocess.run([CLIENT, "1", "info"], capture_output=True, text=True, env=app.env)
+    r = subprocess.run([CLIENT, "1", "info"], capture_output=True, text=True, env=app.client_env)
     assert r.returncode == 2 and "has no eww console" in r.stderr
     r = subprocess.run([CLIENT, "999999999", "info"], capture_output=True, text=True,
-                       env=app.env)
+                       env=app.client_env)
     assert r.returncode == 2 and "no process with pid 999999999" in r.stderr
-    r = subprocess.run([CLIENT, "--frob"], capture_output=True, text=True)
+    r = subprocess.run([CLIENT, "--frob"], capture_output=True, text=True,
+                       env=client_env(os.environ))
     assert r.returncode == 2 and "unknown option" in r.stderr
 
 
 def test_help_documents_exit_statuses():
-    r = subprocess.run([CLIENT, "--help"], capture_output=True, text=True)
+    r = subprocess.run([CLIENT, "--help"], capture_output=True, text=True,
+                       env=client_env(os.environ))
     assert r.returncode == 0
     for line in ("0  the command", "1  the command failed", "2  could not connect"):
         assert line in r.stdout
@@ -75,21 +77,21 @@ def test_only_console_is_chosen_and_several_are_listed(make_app, sockdir):
 
 def test_no_console_message(sockdir):
     env = dict(os.environ, EWW_SOCKET_DIR=str(sockdir), XDG_RUNTIME_DIR=str(sockdir))
-    r = subprocess.run([CLIENT, "info"], capture_output=True, text=True, env=env)
+    r = subprocess.run([CLIENT, "info"], capture_output=True, text=True, env=client_env(env))
     assert r.returncode == 2
     assert "no running process has an eww console" in r.stderr
 
 
 def test_piped_session_and_quoting(app):
     r = subprocess.run([CLIENT, str(app.pid)], input="help 'info'\ninfo\nexit\ninfo\n",
-                       capture_output=True, text=True, env=app.env, timeout=30)
+                       capture_output=True, text=True, env=app.client_env, timeout=30)
     assert r.returncode == 0
     assert "Welcome to the eww console. Type 'help' for a list of commands." in r.stdout
     assert f"Running in PID: {app.pid} Name: " in r.stdout
     assert "usage: info [--json]" in r.stdout
     assert r.stdout.count("pid:         ") == 1  # the info after exit never ran
     r = subprocess.run([CLIENT, str(app.pid)], input="help 'info\n", capture_output=True,
-                       text=True, env=app.env, timeout=30)
+                       text=True, env=app.client_env, timeout=30)
     assert "unterminated single quote" in r.stderr
 
 
@@ -192,12 +194,27 @@ def test_audit_hook_can_refuse_a_session(make_app):
         time.sleep(60)
         """
     )
-    r = app.raw()
-    r.hello()
-    ftype, payload = r.recv_frame()
-    assert ftype == 4
-    assert payload.decode() == "refused by an audit hook: no consoles on Fridays"
-    assert r.recv_frame() is None
+    r = app.client("info")
+    assert r.returncode == 2
+    assert "refused by an audit hook: no consoles on Fridays" in r.stderr
+    # a session whose verdict arrives after its greeting is refused at its next command
+    raw = app.raw()
+    try:
+        raw.hello()
+        raw.send(frame(2, b"info\0"))
+    except ConnectionRefusedError as exc:
+        message = str(exc)
+    else:
+        # GIL-free commands may be answered before the verdict; the first frame after it
+        # is refused.
+        for _ in range(100):
+            ftype, payload = raw.recv_frame()
+            if ftype == 4:
+                break
+            if ftype == 5:
+                raw.send(frame(2, b"info\0"))
+        message = payload.decode()
+    assert message == "refused by an audit hook: no consoles on Fridays"
     assert app.alive()
 
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import CLIENT, ERROR, HELLO, Raw, frame, wait_for
+from conftest import CLIENT, ERROR, HELLO, Raw, client_env, frame, wait_for
 
 
 def read_all(sock, timeout=5.0):
@@ -135,7 +135,7 @@ def test_protocol_mismatch_from_a_newer_console(tmp_path):
     t = threading.Thread(target=serve)
     t.start()
     r = subprocess.run([CLIENT, "--socket", path, "info"], capture_output=True, text=True,
-                       timeout=30)
+                       timeout=30, env=client_env(os.environ))
     t.join()
     assert r.returncode == 2
     assert "protocol version mismatch: the console speaks version 2 (eww 9.0), this client " \
@@ -160,7 +160,7 @@ def test_client_killed_mid_command(app):
         r.close()
     # the real client, killed while connected
     p = subprocess.Popen([CLIENT, str(app.pid)], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, env=app.env)
+                         stdout=subprocess.PIPE, env=app.client_env)
     assert p.stdout.readline().startswith(b"Welcome")
     p.send_signal(signal.SIGKILL)
     p.wait()

@@ -91,7 +91,7 @@ def test_fork_child_gets_its_own_console(make_app):
     r = app.client("info", "--json")
     assert r.returncode == 0 and f'"pid": {app.pid}' in r.stdout
     r = subprocess.run([CLIENT, str(child_pid), "info", "--json"], capture_output=True,
-                       text=True, env=app.env, timeout=30)
+                       text=True, env=app.client_env, timeout=30)
     assert r.returncode == 0 and f'"pid": {child_pid}' in r.stdout
     os.kill(child_pid, signal.SIGKILL)
 
@@ -118,7 +118,7 @@ def test_fork_with_a_session_open_does_not_share_it(make_app):
     assert status == 0 and f"pid:         {app.pid}" in out
     assert "sessions:    1 of" in out
     r = subprocess.run([CLIENT, str(child_pid), "info"], capture_output=True, text=True,
-                       env=app.env, timeout=30)
+                       env=app.client_env, timeout=30)
     assert r.returncode == 0 and "sessions:    1 of" in r.stdout  # only this new one
     session.close()
     os.kill(child_pid, signal.SIGKILL)
@@ -150,7 +150,7 @@ def test_multiprocessing_prefork_workers(make_app):
     for _, pid, path in workers:
         assert path.endswith(f"/{pid}.sock")
         r = subprocess.run([CLIENT, pid, "info", "--json"], capture_output=True, text=True,
-                           env=app.env, timeout=30)
+                           env=app.client_env, timeout=30)
         assert r.returncode == 0 and f'"pid": {pid}' in r.stdout
     r = app.client("info", "--json")
     assert r.returncode == 0 and f'"pid": {app.pid}' in r.stdout
@@ -170,7 +170,7 @@ def test_exit_with_a_connected_client(make_app):
     )
     assert app.readline() == "WAITING"
     client = subprocess.Popen([CLIENT, str(app.pid)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=app.env)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=app.client_env)
     assert client.stdout.readline().startswith(b"Welcome")
     session = app.raw()
     session.hello()

@@ -86,7 +86,7 @@ def test_client_of_another_user_is_refused_by_the_filesystem(app, public_client)
     uid, gid = unprivileged_user()
     # The client running as the other user cannot even reach the socket (0700 directory).
     r = subprocess.run([public_client, "--socket", app.path, "info"], capture_output=True, text=True,
-                       user=uid, group=gid, env=app.env, cwd="/")
+                       user=uid, group=gid, env=app.client_env, cwd="/")
     assert r.returncode == 2
     assert "permission denied (the console belongs to another user" in r.stderr
     assert app.alive()

@@ -61,7 +61,7 @@ def terminal(app):
     terms = []
 
     def start(*args):
-        t = Terminal([CLIENT, *args], env=dict(app.env, HOME=str(app.sockdir)))
+        t = Terminal([CLIENT, *args], env=dict(app.client_env, HOME=str(app.sockdir)))
         terms.append(t)
         return t
 
