@@ -40,7 +40,8 @@ static int buf_reserve(eww_buf *b, size_t n)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
-    if (cap > b->max + 1)
+    /* Never allocate past the ceiling (+1 for the NUL), minding max == SIZE_MAX. */
+    if (b->max < (size_t)-1 && cap > b->max + 1)
         cap = b->max + 1;
     char *p = realloc(b->data, cap);
     if (p == NULL) {
