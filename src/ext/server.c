@@ -89,6 +89,7 @@ static struct {
     int listen_fd;
     int wake[2];
     pthread_t listener, auditor;
+    int threads_ready; /* lock: how many of listener and auditor are parked */
     session *sessions; /* lock */
     int n_sessions;    /* lock: live session threads, of this console or an older one */
     uint64_t next_id;  /* lock */
@@ -460,10 +461,20 @@ static void listener_accept(int fd)
     }
 }
 
+/* Tell server_start() this thread is past its start-up and about to park. */
+static void thread_ready(void)
+{
+    pthread_mutex_lock(&g.lock);
+    g.threads_ready++;
+    pthread_cond_broadcast(&g.changed);
+    pthread_mutex_unlock(&g.lock);
+}
+
 static void *listener_main(void *arg)
 {
     (void)arg;
     name_thread("eww-listen");
+    thread_ready();
     for (;;) {
         struct pollfd p[2] = {{.fd = g.listen_fd, .events = POLLIN},
                               {.fd = g.wake[0], .events = POLLIN}};
@@ -530,6 +541,7 @@ static void *auditor_main(void *arg)
 {
     (void)arg;
     name_thread("eww-audit");
+    thread_ready();
     pthread_mutex_lock(&g.lock);
     for (;;) {
         while (!g.audit_head && g.state == RUNNING)
@@ -667,7 +679,10 @@ static int start_locked_out(char *err, size_t errlen)
     }
     fcntl(g.wake[0], F_SETFD, FD_CLOEXEC);
     fcntl(g.wake[1], F_SETFD, FD_CLOEXEC);
+    pthread_mutex_lock(&g.lock);
     g.state = RUNNING;
+    g.threads_ready = 0;
+    pthread_mutex_unlock(&g.lock);
     if (spawn(&g.listener, listener_main, NULL, 0) != 0) {
         snprintf(err, errlen, "cannot start the listener thread");
         goto error;
@@ -683,6 +698,13 @@ static int start_locked_out(char *err, size_t errlen)
         pthread_join(g.listener, NULL);
         goto error;
     }
+    /* Return only when both threads are parked: the console answers as soon as embed()
+     * returns, and a fork() right after embed() never catches one of them mid-start-up
+     * (holding a lock of the thread library or of the allocator). */
+    pthread_mutex_lock(&g.lock);
+    while (g.threads_ready < 2)
+        pthread_cond_wait(&g.changed, &g.lock);
+    pthread_mutex_unlock(&g.lock);
     return 0;
 error:
     g.state = STOPPED;

@@ -6,6 +6,7 @@ each other's consoles or those of other programs on the machine.
 """
 
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -114,6 +115,7 @@ class App:
             stderr=subprocess.PIPE,
             env=self.env,
             text=True,
+            start_new_session=True,  # stop() ends the app's forked children too
         )
         self.pid = self.proc.pid
         self.path = None
@@ -150,8 +152,10 @@ class App:
         raise AssertionError("no VmRSS")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         out, err = self.proc.communicate(timeout=10)
         return out, err
 
