@@ -28,9 +28,9 @@ def main(argv):
         print(f"eww {eww.__version__}")
         return 0
     if argv[0] == "demo" and not os.path.exists("demo"):
-        from eww import _demo
+        from eww import demo
 
-        return _demo.main(argv[1:])
+        return demo.main(argv[1:])
 
     import eww
 

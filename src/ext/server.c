@@ -220,15 +220,21 @@ int reply_error(reply *r, const char *fmt, ...)
 
 /* ---- sessions ---------------------------------------------------------------------- */
 
-static void session_end(session *s)
+/* Take s out of the session list. Called with g.lock held. */
+static void session_unlink_locked(session *s)
 {
-    pthread_mutex_lock(&g.lock);
     for (session **pp = &g.sessions; *pp; pp = &(*pp)->next) {
         if (*pp == s) {
             *pp = s->next;
-            break;
+            return;
         }
     }
+}
+
+static void session_end(session *s)
+{
+    pthread_mutex_lock(&g.lock);
+    session_unlink_locked(s);
     close(s->fd);
     s->fd = -1;
     g.n_sessions--;
@@ -448,12 +454,7 @@ static void listener_accept(int fd)
     if (spawn(&t, session_main, s, 1) != 0) {
         /* Undo: the session never ran. Its audit item finds no session and is dropped. */
         pthread_mutex_lock(&g.lock);
-        for (session **pp = &g.sessions; *pp; pp = &(*pp)->next) {
-            if (*pp == s) {
-                *pp = s->next;
-                break;
-            }
-        }
+        session_unlink_locked(s);
         g.n_sessions--;
         pthread_mutex_unlock(&g.lock);
         free(s);
@@ -528,9 +529,8 @@ static void audit_one(const audit_item *a)
         if (s->id != a->session_id)
             continue;
         s->audit = rc < 0 ? AUDIT_DENIED : AUDIT_OK;
-        if (rc < 0) {
+        if (rc < 0)
             snprintf(s->audit_msg, sizeof s->audit_msg, "%s", msg);
-        }
         break;
     }
     pthread_cond_broadcast(&g.changed);

@@ -1,6 +1,7 @@
 """The console end to end: the real app, the real eww client, a real socket."""
 
 import json
+import re
 import os
 import stat
 import subprocess
@@ -254,3 +255,15 @@ def test_python_m_eww_info_shows_the_scripts_argv(make_app, tmp_path):
     data = json.loads(r.stdout)
     assert data["program"] == "server.py"
     assert data["argv"] == [str(script), "--port", "8080"]
+
+
+def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
+    env = dict(os.environ, EWW_SOCKET_DIR=str(sockdir))
+    r = subprocess.run([sys.executable, "-m", "eww", "demo"], capture_output=True, text=True,
+                       env=client_env(env), timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "$ eww --list" in r.stdout and "leakapp.py" in r.stdout
+    assert re.search(r"\$ eww \d+ info\npid: +\d+\nprogram: +leakapp.py", r.stdout)
+    assert "$ eww" in r.stdout and "help [COMMAND]" in r.stdout
+    assert r.stdout.rstrip().endswith("The demo program has ended.")
+    assert os.listdir(sockdir) == []  # the demo program cleaned up after itself

@@ -1,11 +1,12 @@
 """``python -m eww demo``: a guided tour of eww on a bundled leaky program.
 
-Starts ``_demo_app.py`` with the console embedded, lets it leak for a moment, then drives the
+Starts ``leakapp.py`` with the console embedded, lets it leak for a moment, then drives the
 real ``eww`` client through the investigation, printing each command and its answer as a user
 would see them. Ends the program and exits 0 when every step worked.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -51,7 +52,7 @@ def main(argv):
     if client is None:
         sys.stderr.write("eww demo: the eww client is not installed next to this Python\n")
         return 1
-    app_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_demo_app.py")
+    app_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "leakapp.py")
     print("Starting a leaky demo program with the eww console embedded:")
     print(f"  {sys.executable} -m eww {app_path}\n", flush=True)
     app = subprocess.Popen([sys.executable, "-m", "eww", app_path])
@@ -65,7 +66,9 @@ def main(argv):
             print(f"# {title}", flush=True)
             failed += _run_client(client, args, app.pid) != 0
     finally:
-        app.terminate()
+        # Ctrl-C, as a user would: the program exits normally and its console removes its
+        # socket (SIGTERM would kill it before its atexit handlers run).
+        app.send_signal(signal.SIGINT)
         try:
             app.wait(timeout=10)
         except subprocess.TimeoutExpired:
