@@ -144,6 +144,21 @@ static int new_socket(void)
     return fd;
 }
 
+int eww_sock_accept(int listen_fd)
+{
+#ifdef __linux__
+    return accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+#else
+    int fd = accept(listen_fd, NULL, NULL);
+    if (fd >= 0) {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        /* BSD sockets inherit O_NONBLOCK from the listener; sessions want blocking ones. */
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    }
+    return fd;
+#endif
+}
+
 int eww_sock_connect(const char *path, int *fd, char *err, size_t errlen)
 {
     struct sockaddr_un a;

@@ -32,6 +32,10 @@ int eww_sock_check_dir(const char *dir, int create, char *err, size_t errlen);
  * with no listener is replaced; a live one is an error. *fd is CLOEXEC and non-blocking. */
 int eww_sock_listen(const char *path, int *fd, char *err, size_t errlen);
 
+/* Accept one connection, CLOEXEC, blocking. Returns the fd, or -1 with errno set (EAGAIN
+ * when none is waiting on a non-blocking listener). */
+int eww_sock_accept(int listen_fd);
+
 /* Connect to path. On failure errno is kept and err says what it means for a user. */
 int eww_sock_connect(const char *path, int *fd, char *err, size_t errlen);
 

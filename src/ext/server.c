@@ -485,7 +485,7 @@ static void *listener_main(void *arg)
         if (n < 0 || p[1].revents)
             break;
         for (;;) {
-            int fd = accept4(g.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            int fd = eww_sock_accept(g.listen_fd);
             if (fd < 0) {
                 if (errno == EINTR || errno == ECONNABORTED)
                     continue;

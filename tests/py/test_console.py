@@ -267,3 +267,27 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     assert "$ eww" in r.stdout and "help [COMMAND]" in r.stdout
     assert r.stdout.rstrip().endswith("The demo program has ended.")
     assert os.listdir(sockdir) == []  # the demo program cleaned up after itself
+
+
+def test_process_gone_is_said_plainly(make_app):
+    app = make_app()
+    app.proc.kill()
+    app.proc.wait()
+    r = app.client("info")
+    assert r.returncode == 2
+    assert f"eww: process {app.pid}: cannot connect to {app.path}: nobody is listening " \
+           "(the process has ended)" in r.stderr
+
+
+def test_python_m_eww_runs_a_module(tmp_path, sockdir):
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "__main__.py").write_text(
+        "import sys, eww\n"
+        "print('MOD', __name__, sys.argv[1:], eww.socket_path() is not None, flush=True)\n"
+        "sys.exit(4)\n")
+    env = dict(os.environ, EWW_SOCKET_DIR=str(sockdir), PYTHONPATH=str(tmp_path))
+    r = subprocess.run([sys.executable, "-m", "eww", "-m", "svc", "--flag"],
+                       capture_output=True, text=True, env=env, timeout=30)
+    assert r.returncode == 4, r.stderr
+    assert r.stdout.strip() == "MOD __main__ ['--flag'] True"

@@ -89,11 +89,16 @@ def test_banner_prompt_and_exit(app, terminal):
 def test_ctrl_c_at_the_prompt_keeps_the_session(app, terminal):
     t = terminal(str(app.pid))
     t.expect(r"\(eww\) ")
+    # libedit prints the prompt before it puts the terminal in raw mode; a person never types
+    # within that millisecond, a test would.
+    time.sleep(0.2)
     t.send("help 'half a line")
     t.send("\x03")  # Ctrl-C
     t.expect(r"\(eww\) ")
+    time.sleep(0.2)
     t.send("\x03")
     t.expect(r"\(eww\) ")
+    time.sleep(0.2)
     t.send("info\r")
     t.expect(rf"pid: +{app.pid}")
     t.expect(r"\(eww\) ")
