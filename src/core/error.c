@@ -16,6 +16,9 @@ const char *eww_strerror(int code)
     case EWW_ETIMEOUT: return "timed out";
     case EWW_EHTTP: return "HTTP request refused";
     case EWW_EINTR: return "interrupted";
+    case EWW_EKIND: return "a stat of another kind has that name";
+    case EWW_EFULL: return "too many names";
+    case EWW_ERANGE: return "number out of range";
     default: return "unknown error";
     }
 }

@@ -20,6 +20,9 @@ enum {
     EWW_ETIMEOUT = -9, /* the peer did not answer in time */
     EWW_EHTTP = -10,   /* the peer spoke HTTP */
     EWW_EINTR = -11,   /* a wait was interrupted by a signal the caller asked to see */
+    EWW_EKIND = -12,   /* a stat of another kind has that name */
+    EWW_EFULL = -13,   /* a table is full */
+    EWW_ERANGE = -14,  /* a number out of range */
 };
 
 const char *eww_strerror(int code);

@@ -1,0 +1,162 @@
+/* chart.c - axes with round-number ticks, labels, and LTTB downsampling; see chart.h.
+ * The renderers are svg.c and termchart.c.
+ */
+#include "chart.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+/* The smallest of 1, 2, 5 x 10^k that is >= x (x > 0). */
+static double nice_step(double x)
+{
+    double p = pow(10, floor(log10(x)));
+    double m = x / p;
+    double f = m <= 1.0000001 ? 1 : m <= 2.0000001 ? 2 : m <= 5.0000001 ? 5 : 10;
+    return f * p;
+}
+
+int eww_axis_nice(double min, double max, int target, int bytes, eww_axis *a)
+{
+    if (!isfinite(min) || !isfinite(max) || min > max)
+        return EWW_EINVAL;
+    if (target < 2)
+        target = 2;
+    if (target > 20)
+        target = 20;
+    if (max - min <= fabs(max) * 1e-12) {
+        /* One value (or one point): show it in the middle of a small range. */
+        double pad = fabs(max) > 0 ? fabs(max) * 0.1 : 1;
+        min -= pad;
+        max += pad;
+        if (bytes && min < 0 && max - 2 * pad >= 0)
+            min = 0;
+    }
+    double mag = fmax(fabs(min), fabs(max));
+    a->unit = 1;
+    a->suffix = "";
+    if (bytes) {
+        static const char *const units[] = {" B", " KiB", " MiB", " GiB", " TiB", " PiB"};
+        int p = 0;
+        while (p < 5 && mag >= pow(1024, p + 1))
+            p++;
+        a->unit = pow(1024, p);
+        a->suffix = units[p];
+    } else if (mag >= 1e3 || (mag < 1 && mag > 0)) {
+        static const char *const si[] = {"p", "n", "u", "m", "", "k", "M", "G", "T", "P"};
+        int p = (int)floor(log10(mag) / 3);
+        if (p < -4)
+            p = -4;
+        if (p > 5)
+            p = 5;
+        a->unit = pow(1000, p);
+        a->suffix = si[p + 4];
+    }
+    /* Round steps in the label's unit, so that "20 MiB" steps stay round in MiB. */
+    double step = nice_step((max - min) / a->unit / (target - 1)) * a->unit;
+    a->step = step;
+    a->lo = floor(min / step + 1e-9) * step;
+    a->hi = ceil(max / step - 1e-9) * step;
+    if (a->hi <= a->lo)
+        a->hi = a->lo + step;
+    a->n = (int)llround((a->hi - a->lo) / step) + 1;
+    if (a->n > EWW_AXIS_MAX_TICKS)
+        a->n = EWW_AXIS_MAX_TICKS;
+    for (int i = 0; i < a->n; i++) {
+        double t = a->lo + i * step;
+        a->ticks[i] = fabs(t) < step * 1e-9 ? 0 : t;
+    }
+    double s = step / a->unit;
+    a->decimals = s >= 1 ? 0 : (int)ceil(-log10(s) - 1e-9);
+    if (a->decimals > 9)
+        a->decimals = 9;
+    return 0;
+}
+
+void eww_axis_format(const eww_axis *a, double v, char *out, size_t outlen)
+{
+    double x = v / a->unit;
+    if (fabs(x) < 0.5 * pow(10, -a->decimals))
+        x = 0; /* no "-0" */
+    snprintf(out, outlen, "%.*f%s", a->decimals, x, a->suffix);
+}
+
+size_t eww_lttb(const eww_point *in, size_t n, eww_point *out, size_t threshold)
+{
+    if (threshold < 3)
+        threshold = 3;
+    if (n <= threshold) {
+        memcpy(out, in, n * sizeof *in);
+        return n;
+    }
+    size_t k = 0;
+    out[k++] = in[0];
+    double every = (double)(n - 2) / (double)(threshold - 2);
+    size_t a = 0;
+    for (size_t i = 0; i < threshold - 2; i++) {
+        /* The average of the next bucket is the third corner of the triangles. */
+        size_t nb = (size_t)((double)(i + 1) * every) + 1;
+        size_t ne = (size_t)((double)(i + 2) * every) + 1;
+        if (ne > n)
+            ne = n;
+        double ax = 0, ay = 0;
+        for (size_t j = nb; j < ne; j++) {
+            ax += in[j].x;
+            ay += in[j].y;
+        }
+        double cnt = (double)(ne > nb ? ne - nb : 1);
+        ax /= cnt;
+        ay /= cnt;
+        size_t b = (size_t)((double)i * every) + 1;
+        size_t e = (size_t)((double)(i + 1) * every) + 1;
+        double best = -1;
+        size_t pick = b;
+        for (size_t j = b; j < e && j < n - 1; j++) {
+            double area =
+                fabs((in[a].x - ax) * (in[j].y - in[a].y) - (in[a].x - in[j].x) * (ay - in[a].y));
+            if (area > best) {
+                best = area;
+                pick = j;
+            }
+        }
+        out[k++] = in[pick];
+        a = pick;
+    }
+    out[k++] = in[n - 1];
+    return k;
+}
+
+int eww_chart_is_bytes(const char *name)
+{
+    static const char *const words[] = {"memory", "rss", "heap", "bytes"};
+    char low[EWW_STATS_NAME_MAX + 1];
+    size_t i = 0;
+    for (; name[i] && i < sizeof low - 1; i++)
+        low[i] = (char)tolower((unsigned char)name[i]);
+    low[i] = '\0';
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+        if (strstr(low, words[w]))
+            return 1;
+    return 0;
+}
+
+int eww_xml_escape(eww_buf *out, const char *s)
+{
+    int rc = 0;
+    for (; rc == 0 && *s; s++) {
+        switch (*s) {
+        case '&': rc = eww_buf_puts(out, "&amp;"); break;
+        case '<': rc = eww_buf_puts(out, "&lt;"); break;
+        case '>': rc = eww_buf_puts(out, "&gt;"); break;
+        case '"': rc = eww_buf_puts(out, "&quot;"); break;
+        case '\'': rc = eww_buf_puts(out, "&apos;"); break;
+        default:
+            /* Control characters are not allowed in XML 1.0: drop them. */
+            rc = (unsigned char)*s < 0x20 && *s != '\t' ? 0 : eww_buf_putc(out, *s);
+        }
+    }
+    return rc;
+}
