@@ -50,6 +50,11 @@ void client_close(client *c);
  * connection was lost (message printed). */
 int client_run(client *c, int argc, const char **argv);
 
+/* Show a DATA payload (a chart: rendered to a file or the terminal). 0 or -1 (said why). */
+int client_render_data(const char *data, size_t n);
+/* Write a file in the working directory, safely (plain names only, no symlinks followed). */
+int client_write_file(const char *name, const char *data, size_t n);
+
 /* The interactive prompt; returns the exit status. */
 int prompt_loop(client *c);
 

@@ -5,11 +5,9 @@
  * directories, no dot-files, written without following a symlink.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -105,68 +103,50 @@ void client_close(client *c)
     eww_conn_close(&c->conn);
 }
 
-/* State of a file being received in FILE frames. */
+/* A FILE or DATA payload arriving in several frames (flag MORE on all but the last). */
 typedef struct incoming {
-    int fd;
-    char name[256];
-    char tmp[300];
+    int type; /* 0 when nothing is being received */
+    eww_buf buf;
 } incoming;
 
-static int safe_name(const char *name)
-{
-    return name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) < 256;
-}
+#define INCOMING_MAX (256u << 20)
 
-static int file_frame(incoming *in, const eww_frame *f)
+/* Add a frame; when it is the last one, act on the whole payload. Returns -1 when the
+ * command's result must count as failed. */
+static int incoming_frame(incoming *in, const eww_frame *f)
 {
-    const char *p = (const char *)f->payload;
-    const char *nul = memchr(p, '\0', f->len);
-    if (!nul) {
-        fprintf(stderr, "eww: the console sent a file without a name; ignored\n");
+    if (in->type && in->type != f->type) {
+        fprintf(stderr, "eww: the console interleaved a %s with a %s; ignored\n",
+                eww_frame_name(in->type), eww_frame_name(f->type));
+        eww_buf_reset(&in->buf);
+    }
+    if (!in->type)
+        eww_buf_init(&in->buf, INCOMING_MAX);
+    in->type = f->type;
+    if (eww_buf_append(&in->buf, f->payload, f->len) < 0) {
+        fprintf(stderr, "eww: %s from the console larger than %u MiB; ignored\n",
+                eww_frame_name(f->type), INCOMING_MAX >> 20);
+        in->type = 0;
         return -1;
     }
-    const char *data = nul + 1;
-    size_t n = f->len - (size_t)(data - p);
-    if (in->fd >= 0 && strcmp(in->name, p) != 0) {
-        fprintf(stderr, "eww: the console interleaved two files; %s not written\n", in->name);
-        close(in->fd);
-        unlink(in->tmp);
-        in->fd = -1;
-    }
-    if (in->fd < 0) {
-        if (!safe_name(p)) {
-            fprintf(stderr, "eww: refusing to write a file named '%s' (not a plain name)\n", p);
-            return -1;
-        }
-        snprintf(in->name, sizeof in->name, "%s", p);
-        snprintf(in->tmp, sizeof in->tmp, ".%s.%ld.tmp", p, (long)getpid());
-        in->fd = open(in->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (in->fd < 0) {
-            fprintf(stderr, "eww: cannot write %s: %s\n", in->name, strerror(errno));
-            return -1;
+    if (f->flags & EWW_FLAG_MORE)
+        return 0;
+    int rc;
+    if (f->type == EWW_FRAME_DATA) {
+        rc = client_render_data(in->buf.data, in->buf.len);
+    } else {
+        const char *nul = memchr(in->buf.data, '\0', in->buf.len);
+        if (!nul) {
+            fprintf(stderr, "eww: the console sent a file without a name; ignored\n");
+            rc = -1;
+        } else {
+            size_t off = (size_t)(nul - in->buf.data) + 1;
+            rc = client_write_file(in->buf.data, in->buf.data + off, in->buf.len - off);
         }
     }
-    int ok = 1;
-    while (ok && n > 0) {
-        ssize_t k = write(in->fd, data, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        ok = k > 0;
-        if (ok) {
-            data += k;
-            n -= (size_t)k;
-        }
-    }
-    if (!ok || !(f->flags & EWW_FLAG_MORE)) {
-        int closed = close(in->fd) == 0;
-        in->fd = -1;
-        if (!ok || !closed || rename(in->tmp, in->name) < 0) {
-            fprintf(stderr, "eww: cannot write %s: %s\n", in->name, strerror(errno));
-            unlink(in->tmp);
-            return -1;
-        }
-    }
-    return 0;
+    eww_buf_free(&in->buf);
+    in->type = 0;
+    return rc;
 }
 
 static void report_lost(const client *c)
@@ -192,8 +172,9 @@ int client_run(client *c, int argc, const char **argv)
         report_lost(c);
         return EXIT_CONNECT;
     }
-    incoming in = {.fd = -1};
+    incoming in = {.type = 0};
     int status = EXIT_CONNECT;
+    int failed = 0;
     int interrupts = 0;
     client_interrupted = 0;
     for (;;) {
@@ -228,20 +209,19 @@ int client_run(client *c, int argc, const char **argv)
         } else if (f.type == EWW_FRAME_PROGRESS) {
             if (isatty(2))
                 fprintf(stderr, "\r%.*s\033[K", (int)f.len, (const char *)f.payload);
-        } else if (f.type == EWW_FRAME_FILE) {
-            file_frame(&in, &f);
+        } else if (f.type == EWW_FRAME_FILE || f.type == EWW_FRAME_DATA) {
+            fflush(stdout);
+            failed |= incoming_frame(&in, &f) < 0;
         } else if (f.type == EWW_FRAME_DONE) {
-            status = f.len == 1 && f.payload[0] == EWW_STATUS_OK ? EXIT_OK : EXIT_FAILED;
+            status = f.len == 1 && f.payload[0] == EWW_STATUS_OK && !failed ? EXIT_OK : EXIT_FAILED;
             break;
         } else {
             fprintf(stderr, "eww: unexpected %s frame from the console; ignored\n",
                     eww_frame_name(f.type));
         }
     }
-    if (in.fd >= 0) {
-        close(in.fd);
-        unlink(in.tmp);
-    }
+    if (in.type)
+        eww_buf_free(&in.buf);
     fflush(stdout);
     return status;
 }

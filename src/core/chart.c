@@ -10,12 +10,16 @@
 
 #include "error.h"
 
-/* The smallest of 1, 2, 5 x 10^k that is >= x (x > 0). */
+/* The smallest of 1, 2, 2.5, 5 x 10^k that is >= x (x > 0). */
 static double nice_step(double x)
 {
     double p = pow(10, floor(log10(x)));
     double m = x / p;
-    double f = m <= 1.0000001 ? 1 : m <= 2.0000001 ? 2 : m <= 5.0000001 ? 5 : 10;
+    double f = m <= 1.0000001   ? 1
+               : m <= 2.0000001 ? 2
+               : m <= 2.5000001 ? 2.5
+               : m <= 5.0000001 ? 5
+                                : 10;
     return f * p;
 }
 
@@ -79,8 +83,10 @@ int eww_axis_nice(double min, double max, int target, int bytes, eww_axis *a)
 void eww_axis_format(const eww_axis *a, double v, char *out, size_t outlen)
 {
     double x = v / a->unit;
-    if (fabs(x) < 0.5 * pow(10, -a->decimals))
-        x = 0; /* no "-0" */
+    if (fabs(x) < 0.5 * pow(10, -a->decimals)) {
+        snprintf(out, outlen, "0"); /* zero needs no unit (and never "-0") */
+        return;
+    }
     snprintf(out, outlen, "%.*f%s", a->decimals, x, a->suffix);
 }
 

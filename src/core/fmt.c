@@ -2,6 +2,7 @@
 #include "fmt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 void eww_fmt_bytes(char *out, size_t outlen, long long bytes)
 {
@@ -38,4 +39,17 @@ void eww_fmt_duration(char *out, size_t outlen, double seconds)
         snprintf(out, outlen, "%lldm %02llds", m, sec);
     else
         snprintf(out, outlen, "%llds", sec);
+}
+
+void eww_fmt_double(char *out, size_t outlen, double v)
+{
+    if (v == (double)(long long)v && v > -1e16 && v < 1e16) {
+        snprintf(out, outlen, "%.0f", v); /* whole numbers as such: 150, not 1.5e+02 */
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, outlen, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            return;
+    }
 }

@@ -83,6 +83,20 @@ static double start_seconds_ago(pid_t pid)
     return ago < 0 ? 0 : ago;
 }
 
+long long eww_proc_self_rss(void)
+{
+    char buf[256];
+    if (read_file("/proc/self/statm", buf, sizeof buf) <= 0)
+        return -1;
+    /* size resident shared text lib data dt, in pages */
+    const char *p = strchr(buf, ' ');
+    if (!p)
+        return -1;
+    long long pages = strtoll(p + 1, NULL, 10);
+    long page = sysconf(_SC_PAGESIZE);
+    return pages * (page > 0 ? page : 4096);
+}
+
 int eww_proc_read(pid_t pid, eww_proc_info *out)
 {
     char path[64], status[4096];

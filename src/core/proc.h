@@ -19,6 +19,10 @@ typedef struct eww_proc_info {
 /* 0 when the process exists and its status was read; EWW_ESYS otherwise. */
 int eww_proc_read(pid_t pid, eww_proc_info *out);
 
+/* This process's resident set size now, in bytes (one read of /proc/self/statm); -1 with
+ * errno set when it cannot be read. */
+long long eww_proc_self_rss(void);
+
 /* True when a process with this pid exists (even if owned by another user). */
 int eww_proc_alive(pid_t pid);
 

@@ -43,7 +43,7 @@ enum eww_frame_type {
 };
 
 enum {
-    EWW_FLAG_MORE = 0x01, /* FILE: more FILE frames follow for the same file */
+    EWW_FLAG_MORE = 0x01, /* FILE, DATA: more frames of the same file or data follow */
     EWW_FLAG_ALL = 0x01
 };
 

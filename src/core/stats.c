@@ -353,6 +353,23 @@ int eww_stats_set_max_names(eww_stats *s, size_t max_names)
     return rc;
 }
 
+void eww_stats_fork_prepare(eww_stats *s)
+{
+    pthread_mutex_lock(&s->insert_lock);
+}
+void eww_stats_fork_parent(eww_stats *s)
+{
+    pthread_mutex_unlock(&s->insert_lock);
+}
+
+void eww_stats_fork_child(eww_stats *s)
+{
+    pthread_mutex_unlock(&s->insert_lock);
+    size_t n = atomic_load(&s->n_names);
+    for (size_t k = 0; k < n; k++)
+        atomic_flag_clear(&s->order[k]->busy);
+}
+
 size_t eww_stats_max_points(eww_stats *s)
 {
     return atomic_load(&s->max_points);

@@ -52,6 +52,13 @@ int eww_stats_put_int(eww_stats *s, const char *name, size_t len, int64_t value)
 int eww_stats_put_float(eww_stats *s, const char *name, size_t len, double value);
 int eww_stats_graph(eww_stats *s, const char *name, size_t len, double x, double y);
 
+/* fork() safety, for a pthread_atfork handler: prepare takes the insert lock so no insert is
+ * half done; parent releases it; child releases it and clears every entry lock (a thread
+ * that held one in the parent does not exist in the child). */
+void eww_stats_fork_prepare(eww_stats *s);
+void eww_stats_fork_parent(eww_stats *s);
+void eww_stats_fork_child(eww_stats *s);
+
 /* Reading. */
 typedef struct eww_stat_info {
     char name[EWW_STATS_NAME_MAX + 1];

@@ -95,7 +95,7 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
         lw = len > lw ? len : lw;
     }
     int pc = cols - lw - 2;
-    if (eww_axis_nice(x0, x1, pc / 12 < 2 ? 2 : pc / 12, 0, &ax) < 0)
+    if (eww_axis_nice(x0, x1, pc / 8 < 2 ? 2 : pc / 8, 0, &ax) < 0)
         return EWW_EINVAL;
 
     canvas cv = {.w = 2 * pc, .h = 4 * pr, .cols = pc, .cells = calloc((size_t)(pc * pr), 1)};

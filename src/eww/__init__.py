@@ -14,13 +14,31 @@ import sys
 import warnings
 
 from . import _eww
+from ._eww import decr, graph, incr, memory_consumption, put
 
 __version__ = _eww.__version__
 PROTOCOL_VERSION = _eww.PROTOCOL_VERSION
 
-__all__ = ["embed", "remove", "socket_path", "__version__"]
+__all__ = [
+    "embed",
+    "remove",
+    "incr",
+    "decr",
+    "put",
+    "graph",
+    "memory_consumption",
+    "socket_path",
+    "__version__",
+]
 
-_DEFAULTS = {"path": None, "max_sessions": 128, "handshake_timeout": 5.0}
+_DEFAULTS = {
+    "path": None,
+    "max_sessions": 128,
+    "handshake_timeout": 5.0,
+    "max_datapoints": 500,
+    "max_names": 1000,
+    "sample_memory": None,
+}
 _hooks_installed = False
 
 
@@ -33,13 +51,16 @@ def _program_name():
 
 def _start(options):
     return _eww.start(
-        options["path"],
-        options["max_sessions"],
-        options["handshake_timeout"],
-        _program_name(),
-        [str(a) for a in sys.argv],
-        " ".join(sys.version.split()),
-        sys.executable or "",
+        path=options["path"],
+        max_sessions=options["max_sessions"],
+        handshake_timeout=options["handshake_timeout"],
+        max_datapoints=options["max_datapoints"],
+        max_names=options["max_names"],
+        sample_memory=float(options["sample_memory"] or 0),
+        program=_program_name(),
+        argv=[str(a) for a in sys.argv],
+        python=" ".join(sys.version.split()),
+        executable=sys.executable or "",
     )
 
 
@@ -64,9 +85,16 @@ def _install_hooks():
 def embed(**options):
     """Start the console inside this process.
 
-    Options: ``path`` (socket path; default ``$EWW_SOCKET_DIR``, ``$XDG_RUNTIME_DIR/eww`` or
-    ``/tmp/eww-<uid>``, named ``<pid>.sock``), ``max_sessions`` (default 128),
-    ``handshake_timeout`` (seconds a new connection has to greet, default 5).
+    Options:
+      ``path``: the socket path (default ``$EWW_SOCKET_DIR``, ``$XDG_RUNTIME_DIR/eww`` or
+        ``/tmp/eww-<uid>``, named ``<pid>.sock``)
+      ``max_sessions``: clients at once (default 128)
+      ``handshake_timeout``: seconds a new connection has to greet (default 5)
+      ``max_datapoints``: points each graph keeps; older ones are dropped and counted
+        (default 500)
+      ``max_names``: distinct counter and graph names (default 1000)
+      ``sample_memory``: record the RSS into the graph ``memory`` every so many seconds,
+        from a native thread (default: off)
 
     Calling it again while the console runs does nothing. With ``EWW_DISABLE=1`` in the
     environment it does nothing at all. If the console cannot start (for example the socket
@@ -85,13 +113,18 @@ def embed(**options):
         if not isinstance(merged["path"], str):
             raise TypeError("path must be a str or os.PathLike of str")
         merged["path"] = os.path.abspath(merged["path"])
-    if not isinstance(merged["max_sessions"], int) or isinstance(merged["max_sessions"], bool):
-        raise TypeError("max_sessions must be an int")
-    if not isinstance(merged["handshake_timeout"], (int, float)):
-        raise TypeError("handshake_timeout must be a number of seconds")
+    for key in ("max_sessions", "max_datapoints", "max_names"):
+        if not isinstance(merged[key], int) or isinstance(merged[key], bool):
+            raise TypeError(f"{key} must be an int")
+    for key in ("handshake_timeout", "sample_memory"):
+        value = merged[key]
+        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            raise TypeError(f"{key} must be a number of seconds")
     _install_hooks()
     try:
         return _start(merged)
+    except ValueError:
+        raise  # a bad option value is the caller's mistake: say so
     except OSError as exc:
         warnings.warn(f"eww: console not started: {exc}", RuntimeWarning, stacklevel=2)
         return None

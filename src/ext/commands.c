@@ -35,6 +35,36 @@ static const command table[] = {
      "Answered without taking the GIL: it works while the app is stuck in a long C call.\n"
      "  --json   print the same facts as one JSON object\n",
      cmd_info, 0},
+    {"stats", "stats [NAME] [--json]", "counters and graphs the app recorded; one stat's values",
+     "Without NAME: every counter (name:value) and every graph (name:points, and how many\n"
+     "older points were dropped). With NAME: a counter's value, or a graph's points, one\n"
+     "'x y' pair a line. The app records them with eww.incr/decr/put/graph. Answered without\n"
+     "the GIL.\n"
+     "  --json   the same as JSON\n"
+     "See also: stats -g NAME (an SVG chart), stats -p NAME (a chart in the terminal).\n",
+     cmd_stats, 0},
+    {"stats", "stats -g NAME [-f FILE] [-t TITLE]",
+     "SVG line chart of a graph, written by the client",
+     "Draws the graph NAME as an SVG line chart and writes it in the client's working\n"
+     "directory as FILE.svg (default: the graph's name), then says 'Chart written to ...'.\n"
+     "  -f FILE   file name (a plain name; .svg is added)\n"
+     "  -t TITLE  chart title (default: the graph's name)\n"
+     "Graphs whose name mentions memory, rss, heap or bytes get axes in KiB/MiB/GiB. More\n"
+     "points than pixels are downsampled keeping the shape (largest-triangle-three-buckets).\n",
+     cmd_stats, 0},
+    {"stats", "stats -p NAME [-t TITLE]", "the same chart drawn in the terminal",
+     "Draws the graph NAME in the terminal with Unicode braille, sized to the window.\n"
+     "  -t TITLE  chart title (default: the graph's name)\n",
+     cmd_stats, 0},
+    {"memory", "memory [--json]",
+     "RSS, peak, USS/PSS, malloc and Python heap: leak or fragmentation?",
+     "Where the process's memory is: RSS now and peak, USS/PSS/swap (smaps_rollup), glibc\n"
+     "malloc's accounting (in use, free but kept, mmap'd, trimmable), pymalloc arenas and\n"
+     "Python's allocated blocks. Live objects that leak grow 'allocated blocks' and 'in use';\n"
+     "fragmentation grows 'free, kept' while they do not. Everything but allocated blocks is\n"
+     "read without the GIL and shown first.\n"
+     "  --json   the same as JSON\n",
+     cmd_memory, 1},
 };
 
 static const int n_table = (int)(sizeof table / sizeof table[0]);
@@ -52,6 +82,8 @@ void commands_names(char *out, size_t outlen)
     size_t used = 0;
     out[0] = '\0';
     for (int i = 0; i < n_table; i++) {
+        if (i && strcmp(table[i].name, table[i - 1].name) == 0)
+            continue; /* another form of the same command */
         int n = snprintf(out + used, outlen - used, "%s%s", i ? " " : "", table[i].name);
         if (n < 0 || (size_t)n >= outlen - used)
             break;
@@ -71,7 +103,24 @@ int commands_dispatch(reply *r, int argc, const char **argv)
 
 static int usage_error(reply *r, const command *c, const char *what, const char *arg)
 {
-    reply_error(r, "%s: %s '%s'\nusage: %s", c->name, what, arg, c->usage);
+    return commands_usage_error(r, c->name, what, arg);
+}
+
+int commands_usage_error(reply *r, const char *name, const char *what, const char *arg)
+{
+    /* Every usage line of the command: `stats` has three forms. */
+    char usage[1024] = "";
+    size_t used = 0;
+    for (int i = 0; i < n_table; i++) {
+        if (strcmp(table[i].name, name) != 0)
+            continue;
+        int k = snprintf(usage + used, sizeof usage - used, "%s%s", used ? "\n       " : "",
+                         table[i].usage);
+        if (k < 0 || (size_t)k >= sizeof usage - used)
+            break;
+        used += (size_t)k;
+    }
+    reply_error(r, "%s: %s '%s'\nusage: %s", name, what, arg, usage);
     return EWW_STATUS_FAILED;
 }
 
@@ -85,12 +134,15 @@ static int cmd_help(reply *r, int argc, const char **argv)
             reply_error(r, "no command named '%s'. Type 'help' for the list of commands.", argv[1]);
             return EWW_STATUS_FAILED;
         }
-        reply_printf(r, "usage: %s\n\n%s\n%s", c->usage, c->summary, c->details);
+        /* Every form of the command (they are next to each other in the table). */
+        for (; c < table + n_table && strcmp(c->name, argv[1]) == 0; c++)
+            reply_printf(r, "%susage: %s\n\n%s\n%s", c == find(argv[1]) ? "" : "\n", c->usage,
+                         c->summary, c->details);
         return EWW_STATUS_OK;
     }
     reply_printf(r, "Commands (type 'help COMMAND' for details):\n\n");
     for (int i = 0; i < n_table; i++)
-        reply_printf(r, "  %-22s %s\n", table[i].usage, table[i].summary);
+        reply_printf(r, "  %-36s %s\n", table[i].usage, table[i].summary);
     reply_printf(r, "\nexit, quit or Ctrl-D leave the console; the app keeps running.\n");
     return EWW_STATUS_OK;
 }

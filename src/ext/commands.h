@@ -17,6 +17,14 @@ typedef struct command {
 
 /* Run argv[0] with its arguments; returns the DONE status. */
 int commands_dispatch(reply *r, int argc, const char **argv);
+/* Report a usage error of command `name` ("stats: unknown option '-x'" and the usage line);
+ * returns EWW_STATUS_FAILED. */
+int commands_usage_error(reply *r, const char *name, const char *what, const char *arg);
+
+/* Handlers living in their own files. */
+int cmd_stats(reply *r, int argc, const char **argv);
+int cmd_memory(reply *r, int argc, const char **argv);
+
 /* Space-separated names, for the greeting (client-side completion). */
 void commands_names(char *out, size_t outlen);
 

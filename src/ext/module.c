@@ -16,6 +16,7 @@
 #include "eww_version.h"
 #include "proto.h"
 #include "server.h"
+#include "stats_api.h"
 
 static int copy_str(char *dst, size_t cap, PyObject *s, const char *what)
 {
@@ -31,15 +32,30 @@ static int copy_str(char *dst, size_t cap, PyObject *s, const char *what)
     return 0;
 }
 
-/* start(path, max_sessions, handshake_timeout, program, argv, python, executable) -> str */
-static PyObject *eww_start(PyObject *mod, PyObject *args)
+/* start(path, max_sessions, handshake_timeout, max_datapoints, max_names, sample_memory,
+ *       program, argv, python, executable) -> str */
+static PyObject *eww_start(PyObject *mod, PyObject *args, PyObject *kwargs)
 {
     (void)mod;
+    static char *kw[] = {"path",
+                         "max_sessions",
+                         "handshake_timeout",
+                         "max_datapoints",
+                         "max_names",
+                         "sample_memory",
+                         "program",
+                         "argv",
+                         "python",
+                         "executable",
+                         NULL};
     PyObject *path, *program, *argv, *python, *executable;
     int max_sessions;
-    double handshake_timeout;
-    if (!PyArg_ParseTuple(args, "OidUO!UU:start", &path, &max_sessions, &handshake_timeout,
-                          &program, &PyList_Type, &argv, &python, &executable))
+    double handshake_timeout, sample_memory;
+    Py_ssize_t max_datapoints, max_names;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidnndUO!UU:start", kw, &path, &max_sessions,
+                                     &handshake_timeout, &max_datapoints, &max_names,
+                                     &sample_memory, &program, &PyList_Type, &argv, &python,
+                                     &executable))
         return NULL;
     server_options o;
     server_facts f;
@@ -61,8 +77,30 @@ static PyObject *eww_start(PyObject *mod, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "handshake_timeout must be > 0 and <= 3600 seconds");
         return NULL;
     }
+    if (max_datapoints < 1 || max_datapoints > EWW_STATS_POINTS_LIMIT) {
+        PyErr_Format(PyExc_ValueError, "max_datapoints must be between 1 and %d",
+                     EWW_STATS_POINTS_LIMIT);
+        return NULL;
+    }
+    if (max_names < 1 || max_names > EWW_STATS_NAMES_LIMIT) {
+        PyErr_Format(PyExc_ValueError, "max_names must be between 1 and %d", EWW_STATS_NAMES_LIMIT);
+        return NULL;
+    }
+    if (!(sample_memory >= 0 && sample_memory <= 86400) ||
+        (sample_memory > 0 && sample_memory < 0.01)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "sample_memory must be a number of seconds from 0.01 to 86400");
+        return NULL;
+    }
+    if (eww_stats_set_max_names(stats_store(), (size_t)max_names) < 0) {
+        PyErr_SetString(PyExc_ValueError, "max_names is below the number of names in use");
+        return NULL;
+    }
+    if (eww_stats_set_max_points(stats_store(), (size_t)max_datapoints) < 0)
+        return PyErr_NoMemory();
     o.max_sessions = max_sessions;
     o.handshake_timeout_ms = (int)(handshake_timeout * 1000);
+    o.sample_memory = sample_memory;
     if (copy_str(f.program, sizeof f.program, program, "program") < 0 ||
         copy_str(f.python, sizeof f.python, python, "python") < 0 ||
         copy_str(f.executable, sizeof f.executable, executable, "executable") < 0)
@@ -126,8 +164,9 @@ static PyObject *eww_after_fork_child(PyObject *mod, PyObject *unused)
 }
 
 static PyMethodDef methods[] = {
-    {"start", eww_start, METH_VARARGS,
-     "start(path, max_sessions, handshake_timeout, program, argv, python, executable) -> str\n"
+    {"start", (PyCFunction)(void (*)(void))eww_start, METH_VARARGS | METH_KEYWORDS,
+     "start(path, max_sessions, handshake_timeout, max_datapoints, max_names, sample_memory, "
+     "program, argv, python, executable) -> str\n"
      "Start the console; returns the socket path. Use eww.embed() instead."},
     {"stop", eww_stop, METH_NOARGS, "Stop the console, close every session, remove the socket."},
     {"socket_path", eww_socket_path, METH_NOARGS,
@@ -139,6 +178,8 @@ static PyMethodDef methods[] = {
 
 static int eww_exec(PyObject *m)
 {
+    if (stats_api_init() < 0 || PyModule_AddFunctions(m, stats_api_methods) < 0)
+        return -1;
     if (PyModule_AddStringConstant(m, "__version__", EWW_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "PROTOCOL_VERSION", EWW_PROTO_VERSION) < 0)
         return -1;

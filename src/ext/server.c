@@ -50,6 +50,7 @@
 #include "peer.h"
 #include "proc.h"
 #include "proto.h"
+#include "sampler.h"
 
 #define SEND_TIMEOUT_MS   30000 /* a client that reads nothing for this long is dropped */
 #define REFUSE_TIMEOUT_MS 200   /* refusals are best effort: never stall the listener */
@@ -218,6 +219,47 @@ int reply_error(reply *r, const char *fmt, ...)
     return 0;
 }
 
+int reply_data(reply *r, const char *data, size_t n)
+{
+    if (reply_flush(r) < 0)
+        return -1;
+    do {
+        size_t k = n > EWW_FRAME_MAX ? EWW_FRAME_MAX : n;
+        int flags = n > k ? EWW_FLAG_MORE : 0;
+        if (eww_send_frame(r->fd, EWW_FRAME_DATA, flags, data, k, SEND_TIMEOUT_MS) < 0) {
+            r->broken = 1;
+            return -1;
+        }
+        data += k;
+        n -= k;
+    } while (n > 0);
+    return 0;
+}
+
+int reply_with_python(reply *r, int (*fn)(reply *r, void *arg), void *arg)
+{
+    session *s = r->session;
+    char msg[256] = "";
+    pthread_mutex_lock(&g.lock);
+    while (s->audit == AUDIT_PENDING && g.state == RUNNING)
+        pthread_cond_wait(&g.changed, &g.lock);
+    if (s->audit == AUDIT_DENIED)
+        snprintf(msg, sizeof msg, "%s", s->audit_msg);
+    else if (g.state != RUNNING)
+        snprintf(msg, sizeof msg, "the console is shutting down");
+    pthread_mutex_unlock(&g.lock);
+    if (msg[0]) {
+        reply_error(r, "%s", msg);
+        return EWW_STATUS_FAILED;
+    }
+    if (reply_flush(r) < 0)
+        return EWW_STATUS_FAILED;
+    PyGILState_STATE gs = PyGILState_Ensure();
+    int status = fn(r, arg);
+    PyGILState_Release(gs);
+    return status;
+}
+
 /* ---- sessions ---------------------------------------------------------------------- */
 
 /* Take s out of the session list. Called with g.lock held. */
@@ -333,6 +375,7 @@ static void *session_main(void *arg)
     char msg[512];
     name_thread("eww-session");
     eww_conn_init(&c, s->fd, EWW_FRAME_MAX);
+    r.session = s;
     r.fd = s->fd;
     r.broken = 0;
     eww_buf_init(&r.out, 16u << 20);
@@ -665,6 +708,9 @@ static int choose_path(char *err, size_t errlen)
     return 0;
 }
 
+static void stop_threads(void);
+
+/* Listen and start the threads (the sampler too, when asked for). */
 static int start_locked_out(char *err, size_t errlen)
 {
     int rc = choose_path(err, errlen);
@@ -705,6 +751,10 @@ static int start_locked_out(char *err, size_t errlen)
     while (g.threads_ready < 2)
         pthread_cond_wait(&g.changed, &g.lock);
     pthread_mutex_unlock(&g.lock);
+    if (sampler_start(g.opts.sample_memory, err, errlen) < 0) {
+        stop_threads();
+        goto error;
+    }
     return 0;
 error:
     g.state = STOPPED;
@@ -753,13 +803,11 @@ int server_after_fork_child(char *err, size_t errlen)
     return rc < 0 ? -1 : 1;
 }
 
-void server_stop(void)
+/* Stop the listener, auditor, sampler and sessions, waiting for them with the GIL released
+ * (the auditor and sessions running Python code may need it to finish). */
+static void stop_threads(void)
 {
     pthread_mutex_lock(&g.lock);
-    if (g.state != RUNNING || g.pid != getpid()) {
-        pthread_mutex_unlock(&g.lock);
-        return;
-    }
     g.state = STOPPING;
     for (session *s = g.sessions; s; s = s->next)
         shutdown(s->fd, SHUT_RDWR);
@@ -767,25 +815,34 @@ void server_stop(void)
     pthread_mutex_unlock(&g.lock);
     if (write(g.wake[1], "x", 1) < 0) { /* cannot fail on a fresh pipe; nothing to do */
     }
-
-    /* The auditor and future Python commands of sessions may need the GIL to finish. */
-    Py_BEGIN_ALLOW_THREADS pthread_join(g.listener, NULL);
-    pthread_join(g.auditor, NULL);
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += STOP_GRACE_MS / 1000;
-    deadline.tv_nsec += (long)(STOP_GRACE_MS % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&g.lock);
-    while (g.sessions && pthread_cond_timedwait(&g.changed, &g.lock, &deadline) == 0) {
-    }
-    pthread_mutex_unlock(&g.lock);
+    Py_BEGIN_ALLOW_THREADS
+        pthread_join(g.listener, NULL);
+        pthread_join(g.auditor, NULL);
+        sampler_stop();
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += STOP_GRACE_MS / 1000;
+        deadline.tv_nsec += (long)(STOP_GRACE_MS % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&g.lock);
+        while (g.sessions && pthread_cond_timedwait(&g.changed, &g.lock, &deadline) == 0) {
+        }
+        pthread_mutex_unlock(&g.lock);
     Py_END_ALLOW_THREADS
+}
 
-        unlink(g.path);
+void server_stop(void)
+{
+    pthread_mutex_lock(&g.lock);
+    int mine = g.state == RUNNING && g.pid == getpid();
+    pthread_mutex_unlock(&g.lock);
+    if (!mine)
+        return;
+    stop_threads();
+    unlink(g.path);
     close(g.listen_fd);
     close(g.wake[0]);
     close(g.wake[1]);

@@ -20,6 +20,7 @@ typedef struct server_options {
     char path[EWW_PATH_MAX]; /* "" = <default dir>/<pid>.sock */
     int max_sessions;
     int handshake_timeout_ms;
+    double sample_memory; /* seconds between RSS samples into the graph "memory"; 0: none */
 } server_options;
 
 /* What `info` and the greeting say about the process, captured (with the GIL) at start so
@@ -50,6 +51,7 @@ int server_session_count(void);
  * the buffer fills and at the end; errors go out as ERROR frames in order with the output.
  * Once a send fails (client gone, or not reading) every later call fails fast. */
 typedef struct reply {
+    void *session; /* the session being answered (server.c's) */
     int fd;
     eww_buf out;
     int broken; /* a send failed; the session ends after this command */
@@ -65,5 +67,13 @@ __attribute__((format(printf, 2, 3)))
 #endif
 int reply_error(reply *r, const char *fmt, ...);
 int reply_flush(reply *r);
+/* Send structured data for the client (DATA frames, split at EWW_FRAME_MAX with MORE). */
+int reply_data(reply *r, const char *data, size_t n);
+
+/* Run fn with the GIL held, for a command that needs Python state. Waits first for this
+ * session's audit verdict (a refused session gets an error instead), and flushes what the
+ * command has written so far, so the user sees the GIL-free part of an answer even while the
+ * app holds the GIL. Returns fn's result, or EWW_STATUS_FAILED. */
+int reply_with_python(reply *r, int (*fn)(reply *r, void *arg), void *arg);
 
 #endif

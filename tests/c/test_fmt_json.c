@@ -1,4 +1,6 @@
 /* test_fmt_json.c - human-readable numbers (fmt.c) and JSON strings (json.c). */
+#include <stdlib.h>
+
 #include "buf.h"
 #include "check.h"
 #include "fmt.h"
@@ -34,6 +36,23 @@ static void test_duration(void)
     CHECK_STR(s, "?");
 }
 
+static void test_double(void)
+{
+    char s[64];
+    eww_fmt_double(s, sizeof s, 150);
+    CHECK_STR(s, "150");
+    eww_fmt_double(s, sizeof s, -3);
+    CHECK_STR(s, "-3");
+    eww_fmt_double(s, sizeof s, 0.1);
+    CHECK_STR(s, "0.1");
+    eww_fmt_double(s, sizeof s, 2.5e-9);
+    CHECK_STR(s, "2.5e-09");
+    eww_fmt_double(s, sizeof s, 1e20);
+    CHECK_STR(s, "1e+20");
+    eww_fmt_double(s, sizeof s, 1.0 / 3);
+    CHECK(strtod(s, NULL) == 1.0 / 3);
+}
+
 static void test_json(void)
 {
     eww_buf b;
@@ -47,6 +66,7 @@ int main(void)
 {
     RUN(test_bytes);
     RUN(test_duration);
+    RUN(test_double);
     RUN(test_json);
     return check_failures != 0;
 }

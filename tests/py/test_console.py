@@ -264,7 +264,13 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "$ eww --list" in r.stdout and "leakapp.py" in r.stdout
     assert re.search(r"\$ eww \d+ info\npid: +\d+\nprogram: +leakapp.py", r.stdout)
-    assert "$ eww" in r.stdout and "help [COMMAND]" in r.stdout
+    assert re.search(r"\$ eww \d+ stats\nCounters:\n  requests:\d+\n  subscribers:\d+\n"
+                     r"Graphs:\n  Memory Usage:\d+\n", r.stdout)
+    assert re.search(r"\$ eww \d+ memory\nProcess \(kernel\)\n  RSS now", r.stdout)
+    assert re.search(r"\$ eww \d+ stats -p 'Memory Usage'\n +Memory Usage  \(\d+ points\)",
+                     r.stdout)
+    m = re.search(r"Chart written to Memory Usage.svg\n\(in (\S+): open it", r.stdout)
+    assert m and os.path.getsize(os.path.join(m.group(1), "Memory Usage.svg")) > 1000
     assert r.stdout.rstrip().endswith("The demo program has ended.")
     assert os.listdir(sockdir) == []  # the demo program cleaned up after itself
 

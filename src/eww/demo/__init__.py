@@ -6,9 +6,11 @@ would see them. Ends the program and exits 0 when every step worked.
 """
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import eww
@@ -16,18 +18,29 @@ import eww
 STEPS = [
     ("Who is running with a console?", ["--list"]),
     ("What is this process?", ["{pid}", "info"]),
-    ("What can the console do?", ["{pid}", "help"]),
+    ("Is there a leak? What the app records:", ["{pid}", "stats"]),
+    ("Where is its memory: live objects or fragmentation?", ["{pid}", "memory"]),
+    ("Memory over time, in the terminal:", ["{pid}", "stats", "-p", "Memory Usage"]),
+    ("The same chart as an SVG file, written by the client:",
+     ["{pid}", "stats", "-g", "Memory Usage"]),
 ]
 
 
-def _run_client(client, args, pid):
+def _shell_quote(arg):
+    return shlex.quote(arg)
+
+
+def _run_client(client, args, pid, cwd):
     argv = [client] + [a.format(pid=pid) for a in args]
-    shown = "eww " + " ".join(a.format(pid=pid) for a in args)
+    shown = "eww " + " ".join(_shell_quote(a.format(pid=pid)) for a in args)
     print(f"$ {shown}", flush=True)
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    env = dict(os.environ, COLUMNS=os.environ.get("COLUMNS", "78"), LINES="22")
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=cwd, env=env)
     sys.stdout.write(proc.stdout)
     if proc.stderr:
         sys.stdout.write(proc.stderr)
+    if "Chart written to" in proc.stdout:
+        print(f"(in {cwd}: open it in a browser)")
     print(flush=True)
     return proc.returncode
 
@@ -61,10 +74,11 @@ def main(argv):
         if not _wait_for_console(client, app.pid, app):
             sys.stderr.write("eww demo: the demo program's console did not come up\n")
             return 1
-        time.sleep(1.0)  # let it leak a little
+        time.sleep(3.0)  # let it leak for a while
+        outdir = tempfile.mkdtemp(prefix="eww-demo-")
         for title, args in STEPS:
             print(f"# {title}", flush=True)
-            failed += _run_client(client, args, app.pid) != 0
+            failed += _run_client(client, args, app.pid, outdir) != 0
     finally:
         # Ctrl-C, as a user would: the program exits normally and its console removes its
         # socket (SIGTERM would kill it before its atexit handlers run).

@@ -8,6 +8,8 @@ embedded.
 
 import time
 
+import eww
+
 
 class Handler:
     def __init__(self, request_id):
@@ -41,6 +43,10 @@ def main():
         for _ in range(200):
             serve(request_id)
             request_id += 1
+        # What Eww's tutorial records: memory over time, and a request counter.
+        eww.graph("Memory Usage", (request_id, eww.memory_consumption()))
+        eww.incr("requests", 200)
+        eww.put("subscribers", len(bus.registry["request.done"]))
         time.sleep(0.05)
 
 
