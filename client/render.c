@@ -1,14 +1,13 @@
 /* render.c - what the client does with DATA and FILE payloads: charts and files.
  *
- * A chart arrives as DATA: "key=value" lines, an empty line, then one "x y" pair a line
- * (docs/protocol.md). chart=svg is rendered with the core's SVG renderer and written in the
- * working directory; chart=terminal is drawn in braille on stdout, sized to the terminal.
- * Files are written under a temporary name without following symlinks, then renamed, so a
- * reader never sees half a file and an existing symlink is never followed.
+ * A chart arrives as DATA (docs/protocol.md), parsed by the core (eww_chart_data_parse,
+ * fuzzed like the frame decoder). chart=svg is rendered with the core's SVG renderer and written in
+ * the working directory; chart=terminal is drawn in braille on stdout, sized to the terminal. Files
+ * are written under a temporary name without following symlinks, then renamed, so a reader never
+ * sees half a file and an existing symlink is never followed.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,7 @@
 
 #include "chart.h"
 #include "client.h"
-#include "proto.h"
+#include "error.h"
 
 static int safe_name(const char *name)
 {
@@ -82,87 +81,34 @@ static void terminal_size(int *cols, int *rows)
 
 static int render_chart(const char *data, size_t n)
 {
-    const char *body = NULL;
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (data[i] == '\n' && data[i + 1] == '\n') {
-            body = data + i + 2;
-            break;
-        }
-    }
-    if (!body) {
-        fprintf(stderr, "eww: malformed chart data from the console\n");
+    eww_chart_data d;
+    int rc = eww_chart_data_parse(data, n, &d);
+    if (rc < 0) {
+        fprintf(stderr, "eww: malformed chart data from the console (%s)\n", eww_strerror(rc));
         return -1;
     }
-    size_t hlen = (size_t)(body - data);
-    const unsigned char *h = (const unsigned char *)data;
-    char kind[32], file[256] = "", title[512] = "", xlabel[128] = "x", num[32];
-    if (eww_kv_get(h, hlen, "chart", kind, sizeof kind) < 0 ||
-        eww_kv_get(h, hlen, "title", title, sizeof title) < 0) {
-        fprintf(stderr, "eww: malformed chart data from the console\n");
-        return -1;
-    }
-    eww_kv_get(h, hlen, "file", file, sizeof file);
-    eww_kv_get(h, hlen, "xlabel", xlabel, sizeof xlabel);
-    eww_chart c = {.title = title, .xlabel = xlabel};
-    if (eww_kv_get(h, hlen, "bytes", num, sizeof num) == 0)
-        c.bytes = atoi(num);
-    if (eww_kv_get(h, hlen, "dropped", num, sizeof num) == 0)
-        c.dropped = strtoull(num, NULL, 10);
-    size_t cap = 0;
-    if (eww_kv_get(h, hlen, "points", num, sizeof num) == 0)
-        cap = strtoull(num, NULL, 10);
-    if (cap > EWW_STATS_POINTS_LIMIT) {
-        fprintf(stderr, "eww: the console sent too many points\n");
-        return -1;
-    }
-    eww_point *pts = malloc((cap ? cap : 1) * sizeof *pts);
-    if (!pts) {
-        fprintf(stderr, "eww: out of memory\n");
-        return -1;
-    }
-    const char *p = body, *end = data + n;
-    while (p < end && c.n < cap) {
-        char *e1, *e2;
-        double x = strtod(p, &e1);
-        double y = strtod(e1, &e2);
-        if (e1 == p || e2 == e1 || !isfinite(x) || !isfinite(y))
-            break;
-        pts[c.n].x = x;
-        pts[c.n].y = y;
-        c.n++;
-        p = memchr(e2, '\n', (size_t)(end - e2));
-        if (!p)
-            break;
-        p++;
-    }
-    if (c.n != cap) {
-        free(pts);
-        fprintf(stderr, "eww: malformed chart data from the console\n");
-        return -1;
-    }
-    c.pts = pts;
     eww_buf out;
     eww_buf_init(&out, 256u << 20);
-    int rc;
-    if (strcmp(kind, "terminal") == 0) {
+    if (strcmp(d.kind, "terminal") == 0) {
         int cols, rows;
         terminal_size(&cols, &rows);
         rows = rows - 4 < 8 ? 8 : rows - 4 > 30 ? 30 : rows - 4;
-        rc = eww_chart_term(&out, &c, cols > 200 ? 200 : cols, rows);
+        rc = eww_chart_term(&out, &d.chart, cols > 200 ? 200 : cols, rows);
         if (rc == 0)
             fwrite(out.data, 1, out.len, stdout);
+    } else if (strcmp(d.kind, "svg") == 0) {
+        rc = eww_chart_svg(&out, &d.chart);
+        if (rc == 0 && client_write_file(d.file, out.data, out.len) == 0)
+            printf("Chart written to %s\n", d.file);
+        else if (rc == 0)
+            rc = -1; /* client_write_file said why */
     } else {
-        rc = eww_chart_svg(&out, &c);
-        if (rc == 0) {
-            rc = client_write_file(file, out.data, out.len);
-            if (rc == 0)
-                printf("Chart written to %s\n", file);
-        }
+        rc = EWW_EPROTO;
     }
-    if (rc < 0 && rc != -1)
-        fprintf(stderr, "eww: cannot draw the chart\n");
+    if (rc < -1)
+        fprintf(stderr, "eww: cannot draw the chart: %s\n", eww_strerror(rc));
     eww_buf_free(&out);
-    free(pts);
+    eww_chart_data_free(&d);
     return rc < 0 ? -1 : 0;
 }
 

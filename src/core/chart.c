@@ -6,9 +6,12 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "fmt.h"
+#include "proto.h"
 
 /* The smallest of 1, 2, 2.5, 5 x 10^k that is >= x (x > 0). */
 static double nice_step(double x)
@@ -25,7 +28,7 @@ static double nice_step(double x)
 
 int eww_axis_nice(double min, double max, int target, int bytes, eww_axis *a)
 {
-    if (!isfinite(min) || !isfinite(max) || min > max)
+    if (!isfinite(min) || !isfinite(max) || min > max || !isfinite(max - min))
         return EWW_EINVAL;
     if (target < 2)
         target = 2;
@@ -165,4 +168,111 @@ int eww_xml_escape(eww_buf *out, const char *s)
         }
     }
     return rc;
+}
+
+int eww_chart_data_encode(eww_buf *b, const char *kind, const char *file, const char *name,
+                          const char *title, const char *xlabel, int bytes, uint64_t dropped,
+                          const eww_point *pts, size_t n)
+{
+    char num[32], x[40], y[40];
+    int rc = eww_kv_put(b, "chart", kind);
+    if (rc == 0 && file)
+        rc = eww_kv_put(b, "file", file);
+    if (rc == 0)
+        rc = eww_kv_put(b, "name", name);
+    if (rc == 0)
+        rc = eww_kv_put(b, "title", title);
+    if (rc == 0)
+        rc = eww_kv_put(b, "xlabel", xlabel);
+    if (rc == 0)
+        rc = eww_kv_put(b, "bytes", bytes ? "1" : "0");
+    snprintf(num, sizeof num, "%llu", (unsigned long long)dropped);
+    if (rc == 0)
+        rc = eww_kv_put(b, "dropped", num);
+    snprintf(num, sizeof num, "%zu", n);
+    if (rc == 0)
+        rc = eww_kv_put(b, "points", num);
+    if (rc == 0)
+        rc = eww_buf_putc(b, '\n');
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        eww_fmt_double(x, sizeof x, pts[i].x);
+        eww_fmt_double(y, sizeof y, pts[i].y);
+        rc = eww_buf_printf(b, "%s %s\n", x, y);
+    }
+    return rc;
+}
+
+void eww_chart_data_free(eww_chart_data *d)
+{
+    free((eww_point *)d->chart.pts);
+    d->chart.pts = NULL;
+    d->chart.n = 0;
+}
+
+/* A decimal number from [p, end) up to a space or newline; 0 or EWW_EPROTO. */
+static int parse_number(const char **p, const char *end, char stop, double *v)
+{
+    char tmp[64];
+    size_t k = 0;
+    while (*p < end && **p != stop && k < sizeof tmp - 1)
+        tmp[k++] = *(*p)++;
+    tmp[k] = '\0';
+    if (*p >= end || **p != stop || k == 0)
+        return EWW_EPROTO;
+    (*p)++;
+    char *e;
+    *v = strtod(tmp, &e);
+    return *e == '\0' && isfinite(*v) ? 0 : EWW_EPROTO;
+}
+
+int eww_chart_data_parse(const char *data, size_t n, eww_chart_data *d)
+{
+    memset(d, 0, sizeof *d);
+    const char *body = NULL;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (data[i] == '\n' && data[i + 1] == '\n') {
+            body = data + i + 2;
+            break;
+        }
+    }
+    if (!body)
+        return EWW_EPROTO;
+    const unsigned char *h = (const unsigned char *)data;
+    size_t hlen = (size_t)(body - data);
+    char num[32];
+    if (eww_kv_get(h, hlen, "chart", d->kind, sizeof d->kind) < 0 ||
+        eww_kv_get(h, hlen, "title", d->title, sizeof d->title) < 0 ||
+        eww_kv_get(h, hlen, "points", num, sizeof num) < 0)
+        return EWW_EPROTO;
+    char *e;
+    unsigned long long cap = strtoull(num, &e, 10);
+    if (*e || num[0] == '-' || !num[0])
+        return EWW_EPROTO;
+    if (cap > EWW_STATS_POINTS_LIMIT)
+        return EWW_E2BIG;
+    if (eww_kv_get(h, hlen, "file", d->file, sizeof d->file) < 0)
+        d->file[0] = '\0';
+    if (eww_kv_get(h, hlen, "xlabel", d->xlabel, sizeof d->xlabel) < 0)
+        snprintf(d->xlabel, sizeof d->xlabel, "x");
+    d->chart.title = d->title;
+    d->chart.xlabel = d->xlabel;
+    if (eww_kv_get(h, hlen, "bytes", num, sizeof num) == 0)
+        d->chart.bytes = strcmp(num, "1") == 0;
+    if (eww_kv_get(h, hlen, "dropped", num, sizeof num) == 0)
+        d->chart.dropped = strtoull(num, NULL, 10);
+    eww_point *pts = malloc((cap ? cap : 1) * sizeof *pts);
+    if (!pts)
+        return EWW_ENOMEM;
+    const char *p = body, *end = data + n;
+    size_t k = 0;
+    while (k < cap && parse_number(&p, end, ' ', &pts[k].x) == 0 &&
+           parse_number(&p, end, '\n', &pts[k].y) == 0)
+        k++;
+    if (k != cap || p != end) {
+        free(pts);
+        return EWW_EPROTO;
+    }
+    d->chart.pts = pts;
+    d->chart.n = k;
+    return 0;
 }

@@ -65,6 +65,26 @@ int eww_chart_svg(eww_buf *out, const eww_chart *c);
 /* The chart in Unicode braille for a terminal of cols x rows (at least 30 x 8), UTF-8. */
 int eww_chart_term(eww_buf *out, const eww_chart *c, int cols, int rows);
 
+/* A chart as it travels in a DATA payload (docs/protocol.md): key=value lines, an empty line,
+ * then "x y" lines. */
+typedef struct eww_chart_data {
+    char kind[16];  /* "svg" or "terminal" */
+    char file[256]; /* svg: the file name to write ("" when absent) */
+    char title[512];
+    char xlabel[128];
+    eww_chart chart; /* points in chart.pts (malloc'd), title/xlabel point into this struct */
+} eww_chart_data;
+
+/* Encode a chart payload into out. */
+int eww_chart_data_encode(eww_buf *out, const char *kind, const char *file, const char *name,
+                          const char *title, const char *xlabel, int bytes, uint64_t dropped,
+                          const eww_point *pts, size_t n);
+/* Parse one; EWW_EPROTO when malformed (missing keys, a bad or non-finite number, a point
+ * count that does not match), EWW_E2BIG past EWW_STATS_POINTS_LIMIT points. Free with
+ * eww_chart_data_free. */
+int eww_chart_data_parse(const char *data, size_t n, eww_chart_data *out);
+void eww_chart_data_free(eww_chart_data *d);
+
 /* Append text with the XML special characters escaped (& < > " '). */
 int eww_xml_escape(eww_buf *out, const char *s);
 

@@ -216,23 +216,9 @@ static int stats_chart(reply *r, const char *name, const char *file, const char 
     }
     eww_buf b;
     eww_buf_init(&b, 128u << 20);
-    char num[64], x[64], y[64];
-    int rc = eww_kv_put(&b, "chart", terminal ? "terminal" : "svg");
-    rc |= terminal ? 0 : eww_kv_put(&b, "file", fname);
-    rc |= eww_kv_put(&b, "name", name);
-    rc |= eww_kv_put(&b, "title", title ? title : name);
-    rc |= eww_kv_put(&b, "xlabel", strcmp(name, "memory") == 0 ? "seconds" : "x");
-    rc |= eww_kv_put(&b, "bytes", eww_chart_is_bytes(name) ? "1" : "0");
-    snprintf(num, sizeof num, "%llu", (unsigned long long)dropped);
-    rc |= eww_kv_put(&b, "dropped", num);
-    snprintf(num, sizeof num, "%zu", n);
-    rc |= eww_kv_put(&b, "points", num);
-    rc |= eww_buf_putc(&b, '\n');
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        eww_fmt_double(x, sizeof x, pts[i].x);
-        eww_fmt_double(y, sizeof y, pts[i].y);
-        rc = eww_buf_printf(&b, "%s %s\n", x, y);
-    }
+    int rc = eww_chart_data_encode(
+        &b, terminal ? "terminal" : "svg", terminal ? NULL : fname, name, title ? title : name,
+        strcmp(name, "memory") == 0 ? "seconds" : "x", eww_chart_is_bytes(name), dropped, pts, n);
     free(pts);
     if (rc != 0) {
         eww_buf_free(&b);

@@ -200,8 +200,46 @@ static void test_names_that_mean_bytes(void)
     CHECK(!eww_chart_is_bytes("requests"));
 }
 
+static void test_chart_data_roundtrip_and_errors(void)
+{
+    eww_point pts[3] = {{0, 17018880}, {1.5, 0.1}, {-2, 1e-9}};
+    eww_buf b;
+    eww_buf_init(&b, 1 << 20);
+    CHECK_INT(eww_chart_data_encode(&b, "svg", "Memory Usage.svg", "Memory Usage", "T", "x", 1, 7,
+                                    pts, 3),
+              0);
+    eww_chart_data d;
+    CHECK_INT(eww_chart_data_parse(b.data, b.len, &d), 0);
+    CHECK_STR(d.kind, "svg");
+    CHECK_STR(d.file, "Memory Usage.svg");
+    CHECK_STR(d.chart.title, "T");
+    CHECK_INT(d.chart.bytes, 1);
+    CHECK_INT(d.chart.dropped, 7);
+    CHECK_INT(d.chart.n, 3);
+    for (int i = 0; i < 3; i++)
+        CHECK(d.chart.pts[i].x == pts[i].x && d.chart.pts[i].y == pts[i].y);
+    eww_chart_data_free(&d);
+    eww_buf_free(&b);
+
+    const char *bad[] = {
+        "chart=svg\ntitle=t\npoints=1\n\n1 nan\n",    /* not finite */
+        "chart=svg\ntitle=t\npoints=2\n\n1 2\n",      /* fewer points than said */
+        "chart=svg\ntitle=t\npoints=1\n\n1 2\n3 4\n", /* more */
+        "chart=svg\ntitle=t\npoints=1\n\n1 2",        /* no final newline */
+        "chart=svg\ntitle=t\npoints=1\n\n1x 2\n",     /* junk in a number */
+        "chart=svg\npoints=1\n\n1 2\n",               /* no title */
+        "chart=svg\ntitle=t\npoints=-1\n\n",          /* negative count */
+        "chart=svg\ntitle=t\npoints=1\n1 2\n",        /* no empty line */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_INT(eww_chart_data_parse(bad[i], strlen(bad[i]), &d), EWW_EPROTO);
+    const char *huge = "chart=svg\ntitle=t\npoints=99999999999\n\n";
+    CHECK_INT(eww_chart_data_parse(huge, strlen(huge), &d), EWW_E2BIG);
+}
+
 int main(void)
 {
+    RUN(test_chart_data_roundtrip_and_errors);
     RUN(test_ticks_for_awkward_ranges);
     RUN(test_lttb);
     RUN(test_svg);

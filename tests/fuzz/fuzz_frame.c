@@ -2,8 +2,8 @@
  *
  * Treats the input as a byte stream from an untrusted peer: decodes frames one after the
  * other the way eww_conn_recv does, and runs every payload through the parsers the console
- * and the client use (key=value, argument lists). Any out-of-bounds read, overflow or
- * undefined behaviour is a crash under ASan/UBSan.
+ * and the client use (key=value, argument lists, chart data and its renderers). Any out-of-bounds
+ * read, overflow or undefined behaviour is a crash under ASan/UBSan.
  *
  *     CC=clang meson setup build/fuzz -Dfuzz=true -Db_sanitize=address,undefined
  *     ninja -C build/fuzz && build/fuzz/tests/fuzz/fuzz_frame -max_total_time=60
@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "chart.h"
 #include "error.h"
 #include "proto.h"
 
@@ -38,6 +39,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int i = 0; i < argc; i++)
                 if (strlen(argv[i]) > f.len)
                     __builtin_trap();
+        }
+        /* A DATA payload goes through the chart parser and, when it parses, the renderers. */
+        if (f.type == EWW_FRAME_DATA) {
+            eww_chart_data d;
+            if (eww_chart_data_parse((const char *)f.payload, f.len, &d) == 0) {
+                eww_buf out;
+                eww_buf_init(&out, 1u << 26);
+                eww_chart_svg(&out, &d.chart);
+                eww_buf_reset(&out);
+                eww_chart_term(&out, &d.chart, 40, 10);
+                eww_buf_free(&out);
+                eww_chart_data_free(&d);
+            }
         }
         /* Re-encoding a decoded frame reproduces its bytes exactly. */
         eww_buf b;
