@@ -43,7 +43,10 @@ void eww_fmt_duration(char *out, size_t outlen, double seconds)
 
 void eww_fmt_double(char *out, size_t outlen, double v)
 {
-    if (v == (double)(long long)v && v > -1e16 && v < 1e16) {
+    if (!out || outlen == 0)
+        return;
+    /* Range first: converting a double beyond long long's range is undefined. */
+    if (v > -1e16 && v < 1e16 && v == (double)(long long)v) {
         snprintf(out, outlen, "%.0f", v); /* whole numbers as such: 150, not 1.5e+02 */
         return;
     }

@@ -49,6 +49,8 @@ static void test_double(void)
     CHECK_STR(s, "2.5e-09");
     eww_fmt_double(s, sizeof s, 1e20);
     CHECK_STR(s, "1e+20");
+    eww_fmt_double(s, sizeof s, -1e300);
+    CHECK_STR(s, "-1e+300");
     eww_fmt_double(s, sizeof s, 1.0 / 3);
     CHECK(strtod(s, NULL) == 1.0 / 3);
 }
