@@ -301,8 +301,9 @@ static int memory_python(reply *r, void *arg)
     if (m->json)
         reply_printf(r, ", \"allocated_blocks\": %lld}\n", blocks);
     else
-        reply_printf(r, "  %-18s %12lld   objects and other blocks Python has allocated\n",
-                     "allocated blocks", blocks);
+        reply_printf(r, "  %-18s %12lld   %s\n", "allocated blocks", blocks,
+                     blocks == 0 ? "pymalloc is not in use (PYTHONMALLOC=malloc?)"
+                                 : "objects and other blocks Python has allocated");
     return EWW_STATUS_OK;
 }
 

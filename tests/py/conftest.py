@@ -21,6 +21,10 @@ import eww
 HELLO, COMMAND, OUTPUT, ERROR, DONE, FILE = 1, 2, 3, 4, 5, 6
 CLIENT = eww.client_path()
 
+# The sanitizer job preloads ASan into every Python process: its allocator keeps freed memory
+# in quarantine (RSS never falls back) and replaces glibc's malloc (mallinfo2 sees nothing).
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+
 
 def client_env(env):
     """The environment for running the client: under the sanitizer job, the client (all our

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import CLIENT, ERROR, HELLO, Raw, client_env, frame, wait_for
+from conftest import CLIENT, ERROR, HELLO, UNDER_ASAN, Raw, client_env, frame, wait_for
 
 
 def read_all(sock, timeout=5.0):
@@ -223,9 +223,7 @@ def test_100_clients_at_once_each_100_commands(app):
     assert results == [100] * 100
     assert wait_for(lambda: app.threads() == threads_before)
     growth = app.rss() - rss_before
-    if "libasan" not in os.environ.get("LD_PRELOAD", ""):
-        # (Under ASan the allocator's quarantine and per-thread caches make RSS meaningless;
-        # the sanitizer job checks memory errors instead.)
+    if not UNDER_ASAN:  # ASan's quarantine makes RSS meaningless; it checks memory errors
         assert growth < 2 << 20, f"RSS grew by {growth} bytes over 10,000 commands"
     still_serves(app)
 
@@ -242,5 +240,5 @@ def test_thousands_of_commands_leave_rss_flat(app):
         assert r.command("info", "--json")[0] == 0
     growth = app.rss() - before
     r.close()
-    if "libasan" not in os.environ.get("LD_PRELOAD", ""):
+    if not UNDER_ASAN:
         assert growth < 256 << 10, f"RSS grew by {growth} bytes over 10,000 commands"
