@@ -51,7 +51,8 @@ static const char usage_text[] =
     "     or a usage error\n"
     "\n"
     "environment:\n"
-    "  EWW_SOCKET_DIR        look for consoles in this directory first\n";
+    "  EWW_SOCKET_DIR        look for consoles in this directory only (default:\n"
+    "                        $XDG_RUNTIME_DIR/eww and /tmp/eww-UID)\n";
 
 static int is_pid(const char *s)
 {

@@ -76,10 +76,13 @@ int eww_axis_nice(double min, double max, int target, int bytes, eww_axis *a)
         double t = a->lo + i * step;
         a->ticks[i] = fabs(t) < step * 1e-9 ? 0 : t;
     }
+    /* As many decimals as the step has: 2.5 needs one, 0.25 two, 20 none. */
     double s = step / a->unit;
-    a->decimals = s >= 1 ? 0 : (int)ceil(-log10(s) - 1e-9);
-    if (a->decimals > 9)
-        a->decimals = 9;
+    for (a->decimals = 0; a->decimals < 9; a->decimals++) {
+        double scaled = s * pow(10, a->decimals);
+        if (fabs(scaled - round(scaled)) < 1e-6 * fmax(1, scaled))
+            break;
+    }
     return 0;
 }
 

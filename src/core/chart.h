@@ -56,7 +56,7 @@ typedef struct eww_chart {
 
 #define EWW_SVG_WIDTH      800
 #define EWW_SVG_HEIGHT     450
-#define EWW_SVG_PLOT_WIDTH 690 /* pixels across the plot: more points are downsampled */
+#define EWW_SVG_PLOT_WIDTH 678 /* pixels across the plot: more points are downsampled */
 
 /* SVG 1.1, self-contained (no external fonts, images or scripts). EWW_EINVAL when a point is
  * not finite. */

@@ -41,8 +41,13 @@ int eww_sock_search_dirs(char out[][EWW_PATH_MAX], int max)
     char cand[3][EWW_PATH_MAX];
     int k = 0;
     const char *env = getenv("EWW_SOCKET_DIR");
-    if (env && *env && strlen(env) < EWW_PATH_MAX)
-        snprintf(cand[k++], EWW_PATH_MAX, "%s", env);
+    if (env && *env) {
+        /* An explicit directory is the only place to look. */
+        if (strlen(env) >= EWW_PATH_MAX || max < 1)
+            return 0;
+        snprintf(out[0], EWW_PATH_MAX, "%s", env);
+        return 1;
+    }
     env = getenv("XDG_RUNTIME_DIR");
     if (env && *env && strlen(env) + 4 < EWW_PATH_MAX)
         snprintf(cand[k++], EWW_PATH_MAX, "%s/eww", env);

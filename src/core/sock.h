@@ -20,8 +20,9 @@
 /* The directory a new console uses. */
 int eww_sock_default_dir(char *out, size_t outlen);
 
-/* Every directory a client should look in, most specific first, without duplicates.
- * Returns how many were written (at most max). */
+/* Every directory a client should look in: $EWW_SOCKET_DIR alone when it is set, otherwise
+ * $XDG_RUNTIME_DIR/eww and /tmp/eww-<uid> (the app's environment may differ from the
+ * client's). Returns how many were written (at most max). */
 int eww_sock_search_dirs(char out[][EWW_PATH_MAX], int max);
 
 /* Check (and with create, make) a socket directory. EWW_EUNSAFE with a reason when it is a

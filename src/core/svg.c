@@ -1,6 +1,6 @@
 /* svg.c - a line chart as a self-contained SVG 1.1 document; see chart.h.
  *
- * Layout (pixels): 800 x 450; the plot spans x 80..770, y 50..390; title above, x labels
+ * Layout (pixels): 800 x 450; the plot spans x 92..770, y 50..390; title above, x labels
  * and axis name below, y labels and axis name on the left, a footnote with the number of
  * points bottom right. Only generic font families, no external resources, no scripts, so it
  * renders the same in browsers and in rsvg-convert.
@@ -12,7 +12,7 @@
 #include "chart.h"
 #include "error.h"
 
-#define X0 80.0
+#define X0 92.0
 #define X1 770.0
 #define Y0 50.0
 #define Y1 390.0
@@ -117,7 +117,7 @@ int eww_chart_svg(eww_buf *b, const eww_chart *c)
     rc = rc ? rc
             : eww_buf_printf(b,
                              "<text x=\"0\" y=\"0\" text-anchor=\"middle\" font-size=\"13\" "
-                             "transform=\"translate(18 %.1f) rotate(-90)\">",
+                             "transform=\"translate(16 %.1f) rotate(-90)\">",
                              (Y0 + Y1) / 2);
     rc = rc ? rc : eww_xml_escape(b, ylabel);
     rc = rc ? rc : eww_buf_puts(b, "</text>\n");

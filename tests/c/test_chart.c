@@ -64,6 +64,16 @@ static void test_ticks_for_awkward_ranges(void)
     eww_axis_format(&a, a.ticks[1], s, sizeof s);
     CHECK(strstr(s, " MiB") != NULL);
     CHECK(fmod(a.step, 1 << 20) == 0);
+    /* a step of 2.5 units needs a decimal: no label may be rounded to a wrong value */
+    CHECK_INT(eww_axis_nice(48.0 * (1 << 20), 62.0 * (1 << 20), 7, 1, &a), 0);
+    CHECK(a.step == 2.5 * (1 << 20));
+    for (int i = 0; i < a.n; i++) {
+        eww_axis_format(&a, a.ticks[i], s, sizeof s);
+        CHECK(fabs(strtod(s, NULL) * (1 << 20) - a.ticks[i]) < 1);
+    }
+    CHECK_INT(eww_axis_nice(0, 1, 5, 0, &a), 0);
+    eww_axis_format(&a, a.ticks[1], s, sizeof s);
+    CHECK_STR(s, "0.25");
     CHECK_INT(eww_axis_nice(NAN, 1, 6, 0, &a), EWW_EINVAL);
     CHECK_INT(eww_axis_nice(0, INFINITY, 6, 0, &a), EWW_EINVAL);
     CHECK_INT(eww_axis_nice(2, 1, 6, 0, &a), EWW_EINVAL);

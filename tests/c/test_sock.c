@@ -119,6 +119,23 @@ static void test_names(void)
     CHECK_INT(eww_sock_path(p, sizeof p, longdir, 1), EWW_E2BIG);
 }
 
+static void test_search_dirs(void)
+{
+    char dirs[4][EWW_PATH_MAX], want[64];
+    setenv("EWW_SOCKET_DIR", "/somewhere/eww", 1);
+    CHECK_INT(eww_sock_search_dirs(dirs, 4), 1);
+    CHECK_STR(dirs[0], "/somewhere/eww");
+    unsetenv("EWW_SOCKET_DIR");
+    setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+    CHECK_INT(eww_sock_search_dirs(dirs, 4), 2);
+    CHECK_STR(dirs[0], "/run/user/1000/eww");
+    snprintf(want, sizeof want, "/tmp/eww-%ld", (long)geteuid());
+    CHECK_STR(dirs[1], want);
+    unsetenv("XDG_RUNTIME_DIR");
+    CHECK_INT(eww_sock_search_dirs(dirs, 4), 1);
+    CHECK_STR(dirs[0], want);
+}
+
 static void test_proc(void)
 {
     eww_proc_info p;
@@ -142,6 +159,7 @@ int main(void)
     RUN(test_dir_checks);
     RUN(test_listen_connect_peer);
     RUN(test_names);
+    RUN(test_search_dirs);
     RUN(test_proc);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);

@@ -90,7 +90,7 @@ def test_chart_downsamples_more_points_than_pixels(make_app, outdir):
     r = app.client("stats", "-g", "wave", cwd=outdir)
     assert r.returncode == 0, r.stderr
     points, texts = polyline_points(outdir / "wave.svg")
-    assert len(points) == 690  # the plot's width in pixels
+    assert len(points) == 678  # the plot's width in pixels
     assert not any("MiB" in t for t in texts)  # not a memory graph: plain numbers
     ys = sorted(float(p.split(",")[1]) for p in points)
     assert ys[0] < ys[1] - 100  # the spike (one point far above the rest) survived
