@@ -57,5 +57,8 @@ int client_write_file(const char *name, const char *data, size_t n);
 
 /* The interactive prompt; returns the exit status. */
 int prompt_loop(client *c);
+/* Answer the console's PROMPT (a REPL waiting for a line): read one from the user and send
+ * INPUT, EOF (Ctrl-D) or INTERRUPT (Ctrl-C). -1 when the connection failed. */
+int prompt_answer(client *c, const char *prompt);
 
 #endif

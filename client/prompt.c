@@ -1,9 +1,11 @@
-/* prompt.c - the interactive (eww) prompt.
+/* prompt.c - reading what the user types: the (eww) prompt and the REPL's prompts.
  *
- * With libedit (found by the build: EWW_HAVE_LIBEDIT) the prompt has line editing, history
- * in ~/.eww_history and tab completion of command names; without it, plain lines from stdin.
- * The prompt is shown only when stdin is a terminal, so `printf 'info\n' | eww PID` prints
- * just the answers. Lines are split like a shell would (quotes, backslashes).
+ * With libedit (found by the build: EWW_HAVE_LIBEDIT) and a terminal, lines are read with
+ * line editing, history in ~/.eww_history and tab completion: of command names at the (eww)
+ * prompt, of Python names at a REPL prompt (asked of the app: a COMPLETE frame answered by a
+ * DATA frame, evaluated with rlcompleter in the app). Without them, plain lines from stdin;
+ * prompts are shown only on a terminal, so `eww PID repl -q < script.py` prints just the
+ * output. Lines are split like a shell would (quotes, backslashes) at the (eww) prompt only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +14,31 @@
 
 #include "client.h"
 #include "cmdline.h"
+#include "error.h"
+#include "proto.h"
 
 #define MAX_ARGS 256
 #define PROMPT   "(eww) "
+
+/* The session a REPL prompt completes against (NULL at the (eww) prompt). */
+static client *python_client;
 
 #ifdef EWW_HAVE_LIBEDIT
 #include <editline/readline.h>
 
 static const char *completion_words; /* the console's command names, space-separated */
+static char **python_words;          /* completions from the app, for the current word */
+static size_t python_count;
+
+static char *dup_word(const char *w, size_t n)
+{
+    char *m = malloc(n + 1);
+    if (m) {
+        memcpy(m, w, n);
+        m[n] = '\0';
+    }
+    return m;
+}
 
 static char *command_generator(const char *text, int state)
 {
@@ -33,24 +52,81 @@ static char *command_generator(const char *text, int state)
         const char *w = next;
         size_t n = strcspn(w, " ");
         next = w[n] ? w + n + 1 : w + n;
-        if (n >= len && strncmp(w, text, len) == 0) {
-            char *m = malloc(n + 1);
-            if (m) {
-                memcpy(m, w, n);
-                m[n] = '\0';
-            }
-            return m;
-        }
+        if (n >= len && strncmp(w, text, len) == 0)
+            return dup_word(w, n);
     }
     return NULL;
 }
 
-/* Command names complete the first word, and the word after `help`; nothing else completes
- * (libedit would otherwise offer file names of the client's directory). */
+static void free_python_words(void)
+{
+    for (size_t i = 0; i < python_count; i++)
+        free(python_words[i]);
+    free(python_words);
+    python_words = NULL;
+    python_count = 0;
+}
+
+/* Ask the app for the completions of text; they land in python_words. */
+static void ask_python(const char *text)
+{
+    free_python_words();
+    client *c = python_client;
+    if (eww_send_frame(c->conn.fd, EWW_FRAME_COMPLETE, 0, text, strlen(text), 2000) < 0)
+        return;
+    eww_frame f;
+    if (eww_conn_recv(&c->conn, &f, 5000) < 0 || f.type != EWW_FRAME_DATA)
+        return;
+    const char *p = (const char *)f.payload, *end = p + f.len;
+    const char *body = NULL;
+    for (const char *q = p; q + 1 < end; q++) {
+        if (q[0] == '\n' && q[1] == '\n') {
+            body = q + 2;
+            break;
+        }
+    }
+    if (!body || strncmp(p, "completions=", 12) != 0)
+        return;
+    size_t cap = strtoul(p + 12, NULL, 10);
+    if (cap > 10000)
+        return;
+    python_words = calloc(cap ? cap : 1, sizeof *python_words);
+    if (!python_words)
+        return;
+    while (body < end && python_count < cap) {
+        const char *nl = memchr(body, '\n', (size_t)(end - body));
+        if (!nl)
+            break;
+        python_words[python_count] = dup_word(body, (size_t)(nl - body));
+        if (python_words[python_count])
+            python_count++;
+        body = nl + 1;
+    }
+}
+
+static char *python_generator(const char *text, int state)
+{
+    static size_t next;
+    if (state == 0) {
+        ask_python(text);
+        next = 0;
+    }
+    while (next < python_count) {
+        const char *w = python_words[next++];
+        return dup_word(w, strlen(w));
+    }
+    return NULL;
+}
+
+/* Command names complete the first word and the word after `help`; at a REPL prompt the
+ * app completes Python names; nothing else completes (no file names of the client's
+ * directory). */
 static char **complete(const char *text, int start, int end)
 {
     (void)end;
     rl_attempted_completion_over = 1;
+    if (python_client)
+        return rl_completion_matches(text, python_generator);
     const char *line = rl_line_buffer;
     while (*line == ' ')
         line++;
@@ -62,42 +138,48 @@ static char **complete(const char *text, int start, int end)
 }
 
 static char history_path[4096];
+static int edit_ready;
 
 static void edit_init(const client *c)
 {
     static char words[1100];
+    if (edit_ready)
+        return;
     snprintf(words, sizeof words, "%s exit quit", c->commands);
     completion_words = words;
     rl_readline_name = "eww";
     rl_attempted_completion_function = complete;
+    /* Python names hold dots and brackets; rlcompleter completes "os.pa" whole. */
+    rl_basic_word_break_characters = " \t\n\"\\'`@$><=;|&{(";
     const char *home = getenv("HOME");
     if (home && *home) {
         snprintf(history_path, sizeof history_path, "%s/.eww_history", home);
         read_history(history_path);
     }
+    edit_ready = 1;
 }
 
-static char *edit_read(int tty)
+static int edit_read(const char *prompt, char **out)
 {
-    if (!tty) {
-        /* libedit's readline() echoes to a non-terminal; read plainly instead. */
-        return NULL;
-    }
-    char *line = readline(PROMPT);
+    char *line = readline(prompt);
     if (!line && client_interrupted) {
-        /* Ctrl-C at the prompt: libedit gives up the line; prompt again. */
         client_interrupted = 0;
-        putchar('\n');
-        return strdup("");
+        if (!python_client) /* a REPL prints its own "\nKeyboardInterrupt" */
+            putchar('\n');
+        return -1;
     }
-    if (line && *line)
+    if (!line)
+        return 0;
+    if (*line)
         add_history(line);
-    return line;
+    *out = line;
+    return 1;
 }
 
 static void edit_done(void)
 {
-    if (history_path[0]) {
+    free_python_words();
+    if (edit_ready && history_path[0]) {
         stifle_history(1000);
         write_history(history_path);
     }
@@ -107,63 +189,102 @@ static void edit_init(const client *c)
 {
     (void)c;
 }
-static char *edit_read(int tty)
+static int edit_read(const char *prompt, char **out)
 {
-    (void)tty;
-    return NULL;
+    (void)prompt;
+    (void)out;
+    return 0;
 }
 static void edit_done(void) {}
 #endif
 
-/* A line from stdin without libedit; NULL at EOF. The caller frees it. */
-static char *plain_read(int tty)
+/* A line without libedit: 1 (line in *out), 0 at EOF, -1 at Ctrl-C. */
+static int plain_read(const char *prompt, int tty, char **out)
 {
     if (tty) {
-        fputs(PROMPT, stdout);
+        fputs(prompt, stdout);
         fflush(stdout);
     }
     size_t cap = 0;
     char *line = NULL;
     ssize_t n = getline(&line, &cap, stdin);
     if (n < 0 && client_interrupted) {
-        /* Ctrl-C at the prompt: forget the line, prompt again. */
         client_interrupted = 0;
         clearerr(stdin);
         free(line);
-        if (tty)
+        if (tty && !python_client)
             putchar('\n');
-        return strdup("");
+        return -1;
     }
     if (n < 0) {
         free(line);
-        return NULL;
+        return 0;
     }
     if (n > 0 && line[n - 1] == '\n')
         line[n - 1] = '\0';
-    return line;
+    *out = line;
+    return 1;
+}
+
+static int use_libedit(void)
+{
+#ifdef EWW_HAVE_LIBEDIT
+    return isatty(0);
+#else
+    return 0;
+#endif
+}
+
+/* Read one line at `prompt`: 1 (*out is malloc'd), 0 at EOF (Ctrl-D), -1 at Ctrl-C. For a
+ * REPL prompt pass the session in `python`, for Python-aware completion. */
+static int prompt_read(const char *prompt, client *python, char **out)
+{
+    *out = NULL;
+    python_client = python;
+    int rc =
+        use_libedit() && prompt[0] ? edit_read(prompt, out) : plain_read(prompt, isatty(0), out);
+    python_client = NULL;
+    return rc;
+}
+
+int prompt_answer(client *c, const char *prompt)
+{
+    char *line;
+    if (use_libedit())
+        edit_init(c);
+    int rc = prompt_read(prompt, c, &line);
+    int sent;
+    if (rc > 0) {
+        sent = eww_send_frame(c->conn.fd, EWW_FRAME_INPUT, 0, line, strlen(line), 30000);
+        free(line);
+    } else if (rc == 0) {
+        /* Ctrl-D: the REPL answers with a newline of its own, as Python's does. */
+        sent = eww_send_frame(c->conn.fd, EWW_FRAME_EOF, 0, NULL, 0, 30000);
+    } else {
+        sent = eww_send_frame(c->conn.fd, EWW_FRAME_INTERRUPT, 0, NULL, 0, 30000);
+    }
+    fflush(stdout);
+    return sent < 0 ? -1 : 0;
 }
 
 int prompt_loop(client *c)
 {
-    int tty = isatty(0);
     int last = EXIT_OK;
     printf("Welcome to the eww console. Type 'help' for a list of commands.\n");
     printf("Running in PID: %ld Name: %s\n", c->pid, c->program);
     fflush(stdout);
-#ifdef EWW_HAVE_LIBEDIT
-    int use_edit = tty;
-#else
-    int use_edit = 0;
-#endif
-    if (use_edit)
+    if (use_libedit())
         edit_init(c);
     for (;;) {
-        char *line = use_edit ? edit_read(tty) : plain_read(tty);
-        if (!line) {
-            if (tty)
+        char *line;
+        int rc = prompt_read(PROMPT, NULL, &line);
+        if (rc == 0) {
+            if (isatty(0))
                 putchar('\n');
             break;
         }
+        if (rc < 0)
+            continue; /* Ctrl-C at the prompt: a fresh line */
         size_t len = strlen(line);
         char *store = malloc(len + 1);
         const char *argv[MAX_ARGS];
@@ -175,23 +296,21 @@ int prompt_loop(client *c)
             last = EXIT_FAILED;
             break;
         }
+        int quit = 0;
         if (eww_split_args(line, store, len + 1, argv, MAX_ARGS, &argc, &why) < 0) {
             fprintf(stderr, "eww: %s\n", why);
             last = EXIT_FAILED;
         } else if (argc > 0 && (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "quit") == 0)) {
-            free(store);
-            free(line);
             last = EXIT_OK;
-            break;
+            quit = 1;
         } else if (argc > 0) {
             last = client_run(c, argc, argv);
         }
         free(store);
         free(line);
-        if (last == EXIT_CONNECT)
+        if (quit || last == EXIT_CONNECT)
             break;
     }
-    if (use_edit)
-        edit_done();
+    edit_done();
     return last == EXIT_CONNECT ? EXIT_CONNECT : EXIT_OK;
 }

@@ -176,6 +176,7 @@ int client_run(client *c, int argc, const char **argv)
     int status = EXIT_CONNECT;
     int failed = 0;
     int interrupts = 0;
+    int in_repl = 0; /* a PROMPT came: this command is a REPL */
     client_interrupted = 0;
     for (;;) {
         eww_frame f;
@@ -185,7 +186,9 @@ int client_run(client *c, int argc, const char **argv)
             client_interrupted = 0;
             if (++interrupts == 1 &&
                 eww_send_frame(c->conn.fd, EWW_FRAME_INTERRUPT, 0, NULL, 0, 1000) == 0) {
-                fprintf(stderr, "\n(interrupt sent; press Ctrl-C again to disconnect)\n");
+                /* In a REPL the traceback says it all; elsewhere say what happens next. */
+                if (!in_repl)
+                    fprintf(stderr, "\n(interrupt sent; press Ctrl-C again to disconnect)\n");
                 continue;
             }
             fprintf(stderr, "\neww: disconnected from process %ld\n", c->pid);
@@ -209,6 +212,16 @@ int client_run(client *c, int argc, const char **argv)
         } else if (f.type == EWW_FRAME_PROGRESS) {
             if (isatty(2))
                 fprintf(stderr, "\r%.*s\033[K", (int)f.len, (const char *)f.payload);
+        } else if (f.type == EWW_FRAME_PROMPT) {
+            char prompt[256];
+            snprintf(prompt, sizeof prompt, "%.*s", (int)f.len, (const char *)f.payload);
+            fflush(stdout);
+            interrupts = 0; /* a new statement: Ctrl-C interrupts it again */
+            in_repl = 1;
+            if (prompt_answer(c, prompt) < 0) {
+                report_lost(c);
+                break;
+            }
         } else if (f.type == EWW_FRAME_FILE || f.type == EWW_FRAME_DATA) {
             fflush(stdout);
             failed |= incoming_frame(&in, &f) < 0;

@@ -38,8 +38,9 @@ enum eww_frame_type {
     EWW_FRAME_INTERRUPT = 9, /* client -> server: the user pressed Ctrl-C */
     EWW_FRAME_EOF = 10,      /* client -> server: end of input (Ctrl-D) */
     EWW_FRAME_PROGRESS = 11, /* server -> client: progress text of a long command */
-    EWW_FRAME_DATA = 12,     /* server -> client: structured data (JSON text) */
-    EWW_FRAME_TYPE_MAX = 12
+    EWW_FRAME_DATA = 12,     /* server -> client: data to render (a chart, completions) */
+    EWW_FRAME_COMPLETE = 13, /* client -> server: text to complete at a REPL prompt */
+    EWW_FRAME_TYPE_MAX = 13
 };
 
 enum {

@@ -38,6 +38,7 @@ _DEFAULTS = {
     "max_datapoints": 500,
     "max_names": 1000,
     "sample_memory": None,
+    "client_timeout": 30.0,
 }
 _hooks_installed = False
 
@@ -57,6 +58,7 @@ def _start(options):
         max_datapoints=options["max_datapoints"],
         max_names=options["max_names"],
         sample_memory=float(options["sample_memory"] or 0),
+        client_timeout=float(options["client_timeout"]),
         program=_program_name(),
         argv=[str(a) for a in sys.argv],
         python=" ".join(sys.version.split()),
@@ -95,6 +97,8 @@ def embed(**options):
       ``max_names``: distinct counter and graph names (default 1000)
       ``sample_memory``: record the RSS into the graph ``memory`` every so many seconds,
         from a native thread (default: off)
+      ``client_timeout``: seconds a client may leave the console's output unread before
+        its session is ended (default 30)
 
     Calling it again while the console runs does nothing. With ``EWW_DISABLE=1`` in the
     environment it does nothing at all. If the console cannot start (for example the socket
@@ -116,7 +120,7 @@ def embed(**options):
     for key in ("max_sessions", "max_datapoints", "max_names"):
         if not isinstance(merged[key], int) or isinstance(merged[key], bool):
             raise TypeError(f"{key} must be an int")
-    for key in ("handshake_timeout", "sample_memory"):
+    for key in ("handshake_timeout", "sample_memory", "client_timeout"):
         value = merged[key]
         if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
             raise TypeError(f"{key} must be a number of seconds")

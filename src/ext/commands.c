@@ -65,6 +65,21 @@ static const command table[] = {
      "read without the GIL and shown first.\n"
      "  --json   the same as JSON\n",
      cmd_memory, 1},
+    {"repl", "repl [-q]", "a Python REPL running inside the app",
+     "Python's interactive interpreter, inside the app: the app's modules, and a copy of\n"
+     "its __main__ namespace (`import __main__` for the live one). Prompts >>> and ...,\n"
+     "expression values echoed, tracebacks printed. Its output goes to you; the app's own\n"
+     "output, from its other threads, goes where it always went. input() reads from you.\n"
+     "exit(), quit(), sys.exit() or Ctrl-D end the REPL, never the app. Ctrl-C interrupts\n"
+     "the running statement (Python code; a blocking C call ends first). Tab completes names\n"
+     "(with libedit). Every statement raises the audit event eww.repl.exec.\n"
+     "  -q   no banner ('eww PID repl -q < script.py' runs a script, status 1 if it raised)\n",
+     cmd_repl, 1},
+    {"exec", "exec CODE", "run Python code inside the app and print its output",
+     "Runs CODE (one or more statements) in a fresh copy of the app's __main__ namespace,\n"
+     "prints what it writes and its traceback if it raises (exit status 1). For scripts:\n"
+     "  eww PID exec 'import gc; print(gc.get_count())'\n",
+     cmd_exec, 1},
 };
 
 static const int n_table = (int)(sizeof table / sizeof table[0]);

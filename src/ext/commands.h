@@ -24,6 +24,8 @@ int commands_usage_error(reply *r, const char *name, const char *what, const cha
 /* Handlers living in their own files. */
 int cmd_stats(reply *r, int argc, const char **argv);
 int cmd_memory(reply *r, int argc, const char **argv);
+int cmd_repl(reply *r, int argc, const char **argv);
+int cmd_exec(reply *r, int argc, const char **argv);
 
 /* Space-separated names, for the greeting (client-side completion). */
 void commands_names(char *out, size_t outlen);

@@ -15,6 +15,7 @@
 
 #include "eww_version.h"
 #include "proto.h"
+#include "repl.h"
 #include "server.h"
 #include "stats_api.h"
 
@@ -37,25 +38,17 @@ static int copy_str(char *dst, size_t cap, PyObject *s, const char *what)
 static PyObject *eww_start(PyObject *mod, PyObject *args, PyObject *kwargs)
 {
     (void)mod;
-    static char *kw[] = {"path",
-                         "max_sessions",
-                         "handshake_timeout",
-                         "max_datapoints",
-                         "max_names",
-                         "sample_memory",
-                         "program",
-                         "argv",
-                         "python",
-                         "executable",
-                         NULL};
+    static char *kw[] = {"path",      "max_sessions",  "handshake_timeout", "max_datapoints",
+                         "max_names", "sample_memory", "client_timeout",    "program",
+                         "argv",      "python",        "executable",        NULL};
     PyObject *path, *program, *argv, *python, *executable;
     int max_sessions;
-    double handshake_timeout, sample_memory;
+    double handshake_timeout, sample_memory, client_timeout;
     Py_ssize_t max_datapoints, max_names;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidnndUO!UU:start", kw, &path, &max_sessions,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidnnddUO!UU:start", kw, &path, &max_sessions,
                                      &handshake_timeout, &max_datapoints, &max_names,
-                                     &sample_memory, &program, &PyList_Type, &argv, &python,
-                                     &executable))
+                                     &sample_memory, &client_timeout, &program, &PyList_Type, &argv,
+                                     &python, &executable))
         return NULL;
     server_options o;
     server_facts f;
@@ -101,6 +94,11 @@ static PyObject *eww_start(PyObject *mod, PyObject *args, PyObject *kwargs)
     o.max_sessions = max_sessions;
     o.handshake_timeout_ms = (int)(handshake_timeout * 1000);
     o.sample_memory = sample_memory;
+    if (!(client_timeout >= 0.1 && client_timeout <= 86400)) {
+        PyErr_SetString(PyExc_ValueError, "client_timeout must be from 0.1 to 86400 seconds");
+        return NULL;
+    }
+    o.send_timeout_ms = (int)(client_timeout * 1000);
     if (copy_str(f.program, sizeof f.program, program, "program") < 0 ||
         copy_str(f.python, sizeof f.python, python, "python") < 0 ||
         copy_str(f.executable, sizeof f.executable, executable, "executable") < 0)
@@ -178,7 +176,7 @@ static PyMethodDef methods[] = {
 
 static int eww_exec(PyObject *m)
 {
-    if (stats_api_init() < 0 || PyModule_AddFunctions(m, stats_api_methods) < 0)
+    if (stats_api_init() < 0 || PyModule_AddFunctions(m, stats_api_methods) < 0 || repl_init(m) < 0)
         return -1;
     if (PyModule_AddStringConstant(m, "__version__", EWW_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "PROTOCOL_VERSION", EWW_PROTO_VERSION) < 0)

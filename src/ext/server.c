@@ -52,7 +52,6 @@
 #include "proto.h"
 #include "sampler.h"
 
-#define SEND_TIMEOUT_MS   30000 /* a client that reads nothing for this long is dropped */
 #define REFUSE_TIMEOUT_MS 200   /* refusals are best effort: never stall the listener */
 #define STOP_GRACE_MS     1500  /* how long server_stop() waits for sessions to end */
 #define REPLY_CHUNK       65536 /* output is sent in frames of at most this size */
@@ -157,7 +156,8 @@ int reply_flush(reply *r)
         size_t n = r->out.len - off;
         if (n > REPLY_CHUNK)
             n = REPLY_CHUNK;
-        if (eww_send_frame(r->fd, EWW_FRAME_OUTPUT, 0, r->out.data + off, n, SEND_TIMEOUT_MS) < 0) {
+        if (eww_send_frame(r->fd, EWW_FRAME_OUTPUT, 0, r->out.data + off, n,
+                           server_send_timeout_ms()) < 0) {
             r->broken = 1;
             eww_buf_reset(&r->out);
             return -1;
@@ -212,7 +212,7 @@ int reply_error(reply *r, const char *fmt, ...)
     va_end(ap);
     if (reply_flush(r) < 0)
         return -1;
-    if (eww_send_frame(r->fd, EWW_FRAME_ERROR, 0, msg, strlen(msg), SEND_TIMEOUT_MS) < 0) {
+    if (eww_send_frame(r->fd, EWW_FRAME_ERROR, 0, msg, strlen(msg), server_send_timeout_ms()) < 0) {
         r->broken = 1;
         return -1;
     }
@@ -226,7 +226,7 @@ int reply_data(reply *r, const char *data, size_t n)
     do {
         size_t k = n > EWW_FRAME_MAX ? EWW_FRAME_MAX : n;
         int flags = n > k ? EWW_FLAG_MORE : 0;
-        if (eww_send_frame(r->fd, EWW_FRAME_DATA, flags, data, k, SEND_TIMEOUT_MS) < 0) {
+        if (eww_send_frame(r->fd, EWW_FRAME_DATA, flags, data, k, server_send_timeout_ms()) < 0) {
             r->broken = 1;
             return -1;
         }
@@ -362,7 +362,7 @@ static int session_handshake(session *s, eww_conn *c)
     if (rc == 0)
         rc = eww_kv_put(&h, "commands", names);
     if (rc == 0)
-        rc = eww_send_frame(s->fd, EWW_FRAME_HELLO, 0, h.data, h.len, SEND_TIMEOUT_MS);
+        rc = eww_send_frame(s->fd, EWW_FRAME_HELLO, 0, h.data, h.len, server_send_timeout_ms());
     eww_buf_free(&h);
     return rc;
 }
@@ -376,6 +376,8 @@ static void *session_main(void *arg)
     name_thread("eww-session");
     eww_conn_init(&c, s->fd, EWW_FRAME_MAX);
     r.session = s;
+    r.session_id = s->id;
+    r.conn = &c;
     r.fd = s->fd;
     r.broken = 0;
     eww_buf_init(&r.out, 16u << 20);
@@ -420,7 +422,7 @@ static void *session_main(void *arg)
         if (reply_flush(&r) < 0)
             break;
         unsigned char st = (unsigned char)status;
-        if (eww_send_frame(s->fd, EWW_FRAME_DONE, 0, &st, 1, SEND_TIMEOUT_MS) < 0)
+        if (eww_send_frame(s->fd, EWW_FRAME_DONE, 0, &st, 1, server_send_timeout_ms()) < 0)
             break;
     }
 done:
@@ -876,6 +878,11 @@ const server_facts *server_get_facts(void)
 const server_options *server_get_options(void)
 {
     return &g.opts;
+}
+
+int server_send_timeout_ms(void)
+{
+    return g.opts.send_timeout_ms;
 }
 
 int server_session_count(void)

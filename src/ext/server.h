@@ -21,6 +21,7 @@ typedef struct server_options {
     int max_sessions;
     int handshake_timeout_ms;
     double sample_memory; /* seconds between RSS samples into the graph "memory"; 0: none */
+    int send_timeout_ms;  /* a client that takes no data for this long loses its session */
 } server_options;
 
 /* What `info` and the greeting say about the process, captured (with the GIL) at start so
@@ -46,12 +47,15 @@ int server_after_fork_child(char *err, size_t errlen);
 const server_facts *server_get_facts(void);
 const server_options *server_get_options(void);
 int server_session_count(void);
+int server_send_timeout_ms(void);
 
 /* A command's way to answer its client. Output is buffered and sent as OUTPUT frames when
  * the buffer fills and at the end; errors go out as ERROR frames in order with the output.
  * Once a send fails (client gone, or not reading) every later call fails fast. */
 typedef struct reply {
     void *session; /* the session being answered (server.c's) */
+    uint64_t session_id;
+    struct eww_conn *conn; /* the session's connection (the REPL reads it while it runs) */
     int fd;
     eww_buf out;
     int broken; /* a send failed; the session ends after this command */

@@ -19,6 +19,7 @@ import pytest
 import eww
 
 HELLO, COMMAND, OUTPUT, ERROR, DONE, FILE = 1, 2, 3, 4, 5, 6
+PROMPT, INPUT, INTERRUPT, EOF, PROGRESS, DATA, COMPLETE = 7, 8, 9, 10, 11, 12, 13
 CLIENT = eww.client_path()
 
 # The sanitizer job preloads ASan into every Python process: its allocator keeps freed memory
@@ -93,6 +94,42 @@ class Raw:
 
     def close(self):
         self.sock.close()
+
+
+class Repl:
+    """Drives a `repl` session over a Raw connection: each call returns the output up to the
+    next PROMPT (with that prompt), or up to DONE (prompt None, status set)."""
+
+    def __init__(self, raw, *args):
+        self.raw = raw
+        self.status = None
+        raw.send(frame(COMMAND, b"".join(a.encode() + b"\0" for a in ("repl", *args))))
+
+    def until_prompt(self):
+        out = b""
+        while True:
+            f = self.raw.recv_frame()
+            if f is None:
+                raise ConnectionError(f"closed; output so far: {out!r}")
+            ftype, payload = f
+            if ftype in (OUTPUT, ERROR):
+                out += payload
+            elif ftype == PROMPT:
+                return out.decode(), payload.decode()
+            elif ftype == DONE:
+                self.status = payload[0]
+                return out.decode(), None
+
+    def send(self, line):
+        self.raw.send(frame(INPUT, line.encode()))
+        return self.until_prompt()
+
+    def eof(self):
+        self.raw.send(frame(EOF))
+        return self.until_prompt()
+
+    def interrupt(self):
+        self.raw.send(frame(INTERRUPT))
 
 
 class App:

@@ -29,7 +29,7 @@ def test_nothing_in_the_host_calls_exit_or_abort():
     offenders = []
     for p in c_files("src/core", "src/ext"):
         for n, line in enumerate(p.read_text().splitlines(), 1):
-            code = line.split("//")[0]
+            code = re.sub(r'"(\\.|[^"\\])*"', '""', line).split("//")[0]  # not in strings
             if pattern.search(code) and not code.lstrip().startswith(("*", "/*")):
                 offenders.append(f"{p.name}:{n}: {line.strip()}")
     assert offenders == []

@@ -1,0 +1,279 @@
+"""The REPL that runs inside the app, for `repl` and `exec` in the console.
+
+The C side (src/ext/repl.c) gives each session an `io` object: `write(text)`, `flush()`,
+`readline(prompt)` (raises EOFError at Ctrl-D, KeyboardInterrupt at Ctrl-C). This module adds
+the interactive semantics of the standard library (code.InteractiveConsole, hence codeop)
+and routes the standard streams per thread:
+
+- sys.stdout, sys.stderr, sys.stdin and sys.displayhook are wrapped once, the first time a
+  REPL starts, by routers that send what a REPL thread writes to its client and pass
+  everything else to the app's own stream, unchanged and in order. Nothing is swapped per
+  statement; the app's output is never redirected.
+- exit() and quit() end the REPL (the builtins would close the app's sys.stdin), and so do
+  sys.exit() and SystemExit: never the app.
+- Every statement raises the audit event "eww.repl.exec" (session id, source) first.
+"""
+
+import code
+import io as _io
+import sys
+import threading
+
+import __main__
+
+# Thread ident -> the io of the REPL running on that thread. Changed with the GIL held.
+_routes = {}
+_install_lock = threading.Lock()
+
+
+class SessionLost(BaseException):
+    """The client went away or stopped reading: the statement and the REPL end."""
+
+
+class _Router:
+    """Per-thread router in front of one of the app's streams."""
+
+    def __init__(self, stream, kind):
+        self._eww_stream = stream
+        self._eww_kind = kind
+
+    def _eww_target(self):
+        return _routes.get(threading.get_ident())
+
+    def write(self, s):
+        target = _routes.get(threading.get_ident())
+        if target is not None:
+            return target.write(s)
+        if self._eww_stream is None:
+            return len(s)
+        return self._eww_stream.write(s)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        target = self._eww_target()
+        if target is not None:
+            return target.flush()
+        if self._eww_stream is not None:
+            return self._eww_stream.flush()
+
+    def readline(self, size=-1):
+        target = self._eww_target()
+        if target is not None:
+            try:
+                return target.readline("") + "\n"
+            except EOFError:
+                return ""
+        return self._eww_stream.readline(size)
+
+    def fileno(self):
+        # input() in a REPL must not read the app's terminal: no file descriptor there.
+        if self._eww_target() is not None or self._eww_stream is None:
+            raise _io.UnsupportedOperation("fileno")
+        return self._eww_stream.fileno()
+
+    def isatty(self):
+        if self._eww_target() is not None or self._eww_stream is None:
+            return False
+        return self._eww_stream.isatty()
+
+    def __getattr__(self, name):
+        return getattr(self._eww_stream, name)
+
+
+class _DisplayRouter:
+    """sys.displayhook for REPL threads echoes to the client and sets `_` in the REPL's
+    namespace (the builtin hook would set builtins._, clobbering e.g. gettext's _)."""
+
+    def __init__(self, hook):
+        self._eww_hook = hook
+
+    def __call__(self, value):
+        target = _routes.get(threading.get_ident())
+        if target is None:
+            return self._eww_hook(value)
+        if value is None:
+            return
+        target.write(repr(value) + "\n")
+        namespace = getattr(target, "namespace", None)
+        if namespace is not None:
+            namespace["_"] = value
+
+
+def _install_routers():
+    with _install_lock:
+        for name, kind in (("stdout", "out"), ("stderr", "err"), ("stdin", "in")):
+            stream = getattr(sys, name)
+            if not isinstance(stream, _Router):
+                setattr(sys, name, _Router(stream, kind))
+        if not isinstance(sys.displayhook, _DisplayRouter):
+            sys.displayhook = _DisplayRouter(sys.displayhook)
+
+
+class _Quitter:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"Use {self.name}() or Ctrl-D (i.e. EOF) to leave the REPL"
+
+    def __call__(self, code=None):
+        raise SystemExit(code)
+
+
+def _namespace():
+    ns = dict(vars(__main__))
+    ns["exit"] = _Quitter("exit")
+    ns["quit"] = _Quitter("quit")
+    return ns
+
+
+class _Console(code.InteractiveConsole):
+    def __init__(self, io, session_id, quiet):
+        super().__init__(locals=_namespace(), filename="<console>")
+        self.quiet = quiet
+        self.io = io
+        self.io.namespace = self.locals
+        self.io.complete_with = lambda text: complete(self.locals, text)
+        self.session_id = session_id
+        self.had_error = False
+        self.exited = False
+
+    def raw_input(self, prompt=""):
+        return self.io.readline(prompt)
+
+    def write(self, data):
+        self.io.write(data)
+
+    def runsource(self, source, filename="<input>", symbol="single"):
+        try:
+            code_obj = self.compile(source, filename, symbol)
+        except (OverflowError, SyntaxError, ValueError):
+            self.showsyntaxerror(filename)
+            self.had_error = True
+            return False
+        if code_obj is None:
+            return True
+        sys.audit("eww.repl.exec", self.session_id, source)
+        self.runcode(code_obj)
+        return False
+
+    def runcode(self, code_obj):
+        try:
+            exec(code_obj, self.locals)
+        except SystemExit:
+            self.exited = True
+            raise
+        except SessionLost:
+            raise
+        except KeyboardInterrupt:
+            self.showtraceback()  # Ctrl-C: shown, but not a failure of the session
+        except BaseException:
+            self.had_error = True
+            self.showtraceback()
+        finally:
+            try:
+                self.io.flush()
+            except SessionLost:
+                raise
+
+
+    def interact_loop(self):
+        """code.InteractiveConsole.interact without its side effects (it sets sys.ps1 for
+        the whole process) and, when quiet, without any output of its own."""
+        more = False
+        while True:
+            try:
+                try:
+                    line = self.raw_input("... " if more else ">>> ")
+                except EOFError:
+                    if not self.quiet:
+                        self.write("\n")
+                    return
+                more = self.push(line)
+            except KeyboardInterrupt:
+                self.write("\nKeyboardInterrupt\n")
+                self.resetbuffer()
+                more = False
+
+
+def run(io, session_id, interactive):
+    """The REPL of one session; returns 0, or 1 when a statement raised. Not interactive
+    (repl -q): no banner, only what the code prints."""
+    _install_routers()
+    me = threading.get_ident()
+    _routes[me] = io
+    console = _Console(io, session_id, quiet=not interactive)
+    try:
+        if interactive:
+            io.write("Dropping to REPL...\n"
+                     f"Python {sys.version} on {sys.platform}\n"
+                     "Note: This interpreter is running *inside* of your application.  "
+                     "Be careful.\n")
+        try:
+            console.interact_loop()
+        except SystemExit:
+            pass
+        if interactive:
+            io.write("Exiting REPL...\n")
+        io.flush()
+    except SessionLost:
+        pass
+    finally:
+        _routes.pop(me, None)
+    return 1 if console.had_error else 0
+
+
+def run_exec(io, session_id, source):
+    """`exec CODE`: run a block of code like a script; 0, or 1 when it raised."""
+    _install_routers()
+    me = threading.get_ident()
+    _routes[me] = io
+    ns = _namespace()
+    io.namespace = ns
+    status = 0
+    try:
+        try:
+            code_obj = compile(source, "<exec>", "exec")
+        except (OverflowError, SyntaxError, ValueError):
+            code.InteractiveInterpreter(ns).showsyntaxerror("<exec>")
+            return 1
+        sys.audit("eww.repl.exec", session_id, source)
+        try:
+            exec(code_obj, ns)
+        except SystemExit as exc:
+            status = 0 if exc.code in (None, 0) else 1
+        except SessionLost:
+            return 1
+        except BaseException:
+            import traceback
+
+            etype, value, tb = sys.exc_info()
+            io.write("".join(traceback.format_exception(etype, value, tb.tb_next)))
+            status = 1
+        io.flush()
+    except SessionLost:
+        status = 1
+    finally:
+        _routes.pop(me, None)
+    return status
+
+
+def complete(namespace, text, limit=200):
+    """Completions of text in the REPL's namespace (rlcompleter, evaluated in the app)."""
+    import rlcompleter
+
+    completer = rlcompleter.Completer(namespace)
+    out = []
+    for state in range(limit):
+        try:
+            word = completer.complete(text, state)
+        except Exception:
+            break
+        if word is None:
+            break
+        out.append(word)
+    return out
+

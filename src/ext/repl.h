@@ -1,0 +1,12 @@
+/* repl.h - the REPL's connection object (ReplIO) and the `repl` / `exec` commands. */
+#ifndef EWW_REPL_H
+#define EWW_REPL_H
+
+#include <Python.h>
+
+#include "server.h"
+
+/* Add the ReplIO type to the module. GIL held. */
+int repl_init(PyObject *module);
+
+#endif
