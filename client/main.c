@@ -174,7 +174,11 @@ int main(int argc, char **argv)
         return EXIT_CONNECT;
     }
     int status;
-    if (i < argc)
+    if (i < argc && argc - i == 1 && strcmp(argv[i], "repl") == 0 && !isatty(0)) {
+        /* `eww PID repl < script.py` runs like `python < script.py`: no banner. */
+        const char *quiet[] = {"repl", "-q"};
+        status = client_run(&c, 2, quiet);
+    } else if (i < argc)
         status = client_run(&c, argc - i, (const char **)argv + i);
     else
         status = prompt_loop(&c);

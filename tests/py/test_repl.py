@@ -80,7 +80,7 @@ def test_sys_exit_in_repl_then_the_app_exits_with_its_own_status(make_app):
     app = make_app("time.sleep(1.5)\nprint('BYE', flush=True)\nsys.exit(5)")
     r = subprocess.run([CLIENT, str(app.pid), "repl"], input="import sys\nsys.exit(3)\n",
                        capture_output=True, text=True, env=app.client_env, timeout=30)
-    assert r.returncode == 0 and "Exiting REPL..." in r.stdout
+    assert r.returncode == 0 and r.stdout == ""  # input not a terminal: quiet, as python is
     assert app.client("info").returncode == 0
     assert app.readline() == "BYE"
     assert app.proc.wait(timeout=10) == 5
@@ -225,7 +225,7 @@ def test_non_interactive_script_and_exec(make_app, tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout == f"pid {app.pid}\n42\n"
     script.write_text("print('before')\n1/0\nprint('after')\n")
-    r = subprocess.run([CLIENT, str(app.pid), "repl", "-q"], stdin=open(script),
+    r = subprocess.run([CLIENT, str(app.pid), "repl"], stdin=open(script),
                        capture_output=True, text=True, env=app.client_env, timeout=30)
     assert r.returncode == 1
     assert "before" in r.stdout and "ZeroDivisionError" in r.stdout and "after" in r.stdout
@@ -303,3 +303,14 @@ def test_repl_while_a_console_command_runs_elsewhere(make_app):
     r = app.client("stats", "n")  # another session answers meanwhile
     assert r.stdout == "n:5\n"
     assert repl.until_prompt() == ("", ">>> ")
+
+
+def test_app_exits_while_a_repl_statement_spins(make_app):
+    app = make_app("print('WAIT', flush=True)\ntime.sleep(1.5)\nsys.exit(4)")
+    assert app.readline() == "WAIT"
+    repl, _, _ = start(app)
+    repl.raw.send(frame(8, b'exec("while True: pass")'))
+    start_wait = time.monotonic()
+    assert app.proc.wait(timeout=10) == 4
+    assert time.monotonic() - start_wait < 3.5  # 1.5 s of the app's own, then a prompt exit
+    assert not os.path.exists(app.path)
