@@ -65,6 +65,21 @@ static const command table[] = {
      "read without the GIL and shown first.\n"
      "  --json   the same as JSON\n",
      cmd_memory, 1},
+    {"summary", "summary [-n N] [--sort size|count] [--collect] [--json]",
+     "every live object by type: count and total size",
+     "Walks every live object (gc-tracked ones, the untracked str/int/float/bytes/dicts/\n"
+     "tuples they hold, and the frozen generation) and prints pympler's table: types,\n"
+     "# objects, total size (exactly sys.getsizeof). eww's own objects never appear.\n"
+     "  -n N              the N largest rows (default 15)\n"
+     "  --sort size|count order of the rows (default size)\n"
+     "  --collect         run gc.collect() first (otherwise the heap is left untouched)\n"
+     "  --json            the same as JSON, with totals and the walk's time and memory\n",
+     cmd_summary, 1},
+    {"diff", "diff", "what changed since the previous diff of this connection",
+     "pympler's SummaryTracker: the first diff of a connection sets the baseline; each\n"
+     "later one shows the types whose count or size changed since the previous one\n"
+     "(+/-). An idle app gives an empty diff; 10,000 leaked objects show as +10000.\n",
+     cmd_diff, 1},
     {"repl", "repl [-q]", "a Python REPL running inside the app",
      "Python's interactive interpreter, inside the app: the app's modules, and a copy of\n"
      "its __main__ namespace (`import __main__` for the live one). Prompts >>> and ...,\n"
@@ -157,7 +172,7 @@ static int cmd_help(reply *r, int argc, const char **argv)
     }
     reply_printf(r, "Commands (type 'help COMMAND' for details):\n\n");
     for (int i = 0; i < n_table; i++)
-        reply_printf(r, "  %-36s %s\n", table[i].usage, table[i].summary);
+        reply_printf(r, "  %-36s  %s\n", table[i].usage, table[i].summary);
     reply_printf(r, "\nexit, quit or Ctrl-D leave the console; the app keeps running.\n");
     return EWW_STATUS_OK;
 }

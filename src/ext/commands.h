@@ -25,6 +25,10 @@ int commands_usage_error(reply *r, const char *name, const char *what, const cha
 int cmd_stats(reply *r, int argc, const char **argv);
 int cmd_memory(reply *r, int argc, const char **argv);
 int cmd_repl(reply *r, int argc, const char **argv);
+int cmd_summary(reply *r, int argc, const char **argv);
+int cmd_diff(reply *r, int argc, const char **argv);
+/* Free a session's command state (C memory only: called without the GIL). */
+void commands_state_free(void *state);
 int cmd_exec(reply *r, int argc, const char **argv);
 
 /* Space-separated names, for the greeting (client-side completion). */

@@ -67,6 +67,7 @@ typedef struct session {
     uid_t peer_uid;
     pid_t peer_pid;
     int audit;           /* lock */
+    void *cmd_state;     /* the session thread's: commands' per-session state */
     char audit_msg[256]; /* lock */
 } session;
 
@@ -282,6 +283,7 @@ static void session_end(session *s)
     g.n_sessions--;
     pthread_cond_broadcast(&g.changed);
     pthread_mutex_unlock(&g.lock);
+    commands_state_free(s->cmd_state);
     free(s);
 }
 
@@ -378,6 +380,7 @@ static void *session_main(void *arg)
     r.session = s;
     r.session_id = s->id;
     r.conn = &c;
+    r.state = &s->cmd_state;
     r.fd = s->fd;
     r.broken = 0;
     eww_buf_init(&r.out, 16u << 20);

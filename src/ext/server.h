@@ -56,6 +56,7 @@ typedef struct reply {
     void *session; /* the session being answered (server.c's) */
     uint64_t session_id;
     struct eww_conn *conn; /* the session's connection (the REPL reads it while it runs) */
+    void **state;          /* per-session state of commands (diff's baseline), or NULL */
     int fd;
     eww_buf out;
     int broken; /* a send failed; the session ends after this command */

@@ -135,7 +135,8 @@ class Repl:
 class App:
     """A Python program running in a subprocess with the console embedded."""
 
-    def __init__(self, sockdir, code, embed="eww.embed()", env=None, args=(), argv=None):
+    def __init__(self, sockdir, code, embed="eww.embed()", env=None, args=(), argv=None,
+                 stdin=subprocess.DEVNULL):
         self.sockdir = sockdir
         self.env = dict(os.environ, EWW_SOCKET_DIR=str(sockdir), PYTHONUNBUFFERED="1")
         self.env.update(env or {})
@@ -151,7 +152,7 @@ class App:
         cmd = argv or [sys.executable, "-c", script, *args]
         self.proc = subprocess.Popen(
             cmd,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=self.env,

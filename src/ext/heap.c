@@ -1,0 +1,365 @@
+/* heap.c - the heap engine: walk every live object, count and size it by type.
+ *
+ * What is walked: the objects the gc tracks (gc.get_objects()), plus sys.modules and the
+ * builtins (so that objects in the permanent generation after gc.freeze(), which
+ * gc.get_objects() leaves out, are reached), and everything reachable from those through
+ * tp_traverse: untracked str, int, float, bytes, untracked dicts and tuples, followed
+ * transitively. tp_traverse visits instance attributes without materialising __dict__.
+ *
+ * How: an explicit stack (never recursion: a list nested a million deep is fine), a
+ * pointer set for "seen" (src/core/ptrset.c, well under a byte per object), and a table
+ * keyed by type. Every pushed object is held by a reference while it waits on the stack, so
+ * a __sizeof__ written in Python that frees things cannot leave us a dangling pointer.
+ *
+ * Sizes are exactly sys.getsizeof(): per type, the C function behind __sizeof__ is called
+ * directly (object.__sizeof__ is computed inline: basicsize + itemsize * ob_size), plus the
+ * type's pre-header (gc header, managed dict), calibrated once per type against
+ * sys.getsizeof itself. A __sizeof__ written in Python goes through sys.getsizeof. One that
+ * raises or returns nonsense makes that object's size unknown: counted, reported, no crash.
+ *
+ * Not here: formatting (cmd_heap.c), the Python API (heap_api in module.c, eww/heap.py).
+ * The GIL is held for the whole walk: no Python thread changes the heap meanwhile.
+ */
+#include "heap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "ptrset.h"
+
+enum { SZ_UNSET, SZ_OBJECT, SZ_CFUNC, SZ_GETSIZEOF };
+
+typedef struct tentry {
+    PyTypeObject *type; /* NULL: empty slot */
+    uint64_t count, size, unknown;
+    int how;
+    int hidden;           /* eww's own objects (the type has _eww_hidden_): not counted */
+    PyCFunction fn;       /* SZ_CFUNC */
+    Py_ssize_t preheader; /* -1 until calibrated */
+} tentry;
+
+typedef struct walk {
+    eww_ptrset seen;
+    PyObject **stack;
+    size_t sp, cap;
+    tentry *types;
+    size_t tcap, tused;
+    PyCFunction object_sizeof;
+    PyObject *getsizeof; /* sys.getsizeof */
+    int failed;          /* out of memory */
+    size_t peak_bytes;
+} walk;
+
+static int push(walk *w, PyObject *o)
+{
+    if (w->sp == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 4096;
+        PyObject **s = realloc(w->stack, cap * sizeof *s);
+        if (!s) {
+            w->failed = 1;
+            return -1;
+        }
+        w->stack = s;
+        w->cap = cap;
+    }
+    Py_INCREF(o);
+    w->stack[w->sp++] = o;
+    return 0;
+}
+
+static int visit(PyObject *o, void *arg)
+{
+    walk *w = arg;
+    int rc = eww_ptrset_add(&w->seen, o);
+    if (rc == 1)
+        push(w, o);
+    else if (rc < 0)
+        w->failed = 1;
+    return 0;
+}
+
+static tentry *type_entry(walk *w, PyTypeObject *t)
+{
+    if ((w->tused + 1) * 2 > w->tcap) {
+        size_t cap = w->tcap ? w->tcap * 2 : 1024;
+        tentry *nt = calloc(cap, sizeof *nt);
+        if (!nt) {
+            w->failed = 1;
+            return NULL;
+        }
+        for (size_t i = 0; i < w->tcap; i++) {
+            if (!w->types[i].type)
+                continue;
+            size_t k = ((uintptr_t)w->types[i].type >> 4) & (cap - 1);
+            while (nt[k].type)
+                k = (k + 1) & (cap - 1);
+            nt[k] = w->types[i];
+        }
+        free(w->types);
+        w->types = nt;
+        w->tcap = cap;
+    }
+    size_t k = ((uintptr_t)t >> 4) & (w->tcap - 1);
+    while (w->types[k].type && w->types[k].type != t)
+        k = (k + 1) & (w->tcap - 1);
+    tentry *e = &w->types[k];
+    if (!e->type) {
+        e->type = t;
+        e->preheader = -1;
+        e->hidden = PyObject_HasAttrString((PyObject *)t, "_eww_hidden_");
+        w->tused++;
+    }
+    return e;
+}
+
+/* The C function behind a type's __sizeof__, when it is one. */
+static PyCFunction c_sizeof(PyTypeObject *t)
+{
+    PyObject *m = PyObject_GetAttrString((PyObject *)t, "__sizeof__");
+    PyCFunction fn = NULL;
+    if (m && PyObject_TypeCheck(m, &PyMethodDescr_Type)) {
+        PyMethodDef *def = ((PyMethodDescrObject *)m)->d_method;
+        if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_FASTCALL)) == 0)
+            fn = def->ml_meth;
+    }
+    Py_XDECREF(m);
+    PyErr_Clear();
+    return fn;
+}
+
+/* A size from a Python int: -1 when it is not a sane size. */
+static Py_ssize_t as_size(PyObject *res)
+{
+    if (!res) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_ssize_t n = PyLong_Check(res) ? PyLong_AsSsize_t(res) : -1;
+    Py_DECREF(res);
+    if (n == -1 && PyErr_Occurred())
+        PyErr_Clear();
+    return n >= 0 && n < ((Py_ssize_t)1 << 48) ? n : -1;
+}
+
+/* __sizeof__ of o, without the pre-header; -1 when unknown. */
+static Py_ssize_t bare_size(walk *w, tentry *e, PyObject *o)
+{
+    if (e->how == SZ_OBJECT) {
+        PyTypeObject *t = Py_TYPE(o);
+        Py_ssize_t n = t->tp_basicsize;
+        if (t->tp_itemsize)
+            n += Py_SIZE(o) * t->tp_itemsize;
+        return n;
+    }
+    if (e->how == SZ_CFUNC)
+        return as_size(e->fn(o, NULL));
+    (void)w;
+    return -1;
+}
+
+/* Count and size o; 0 when it is one of eww's own objects (then not traversed either). */
+static int account(walk *w, PyObject *o)
+{
+    tentry *e = type_entry(w, Py_TYPE(o));
+    if (!e)
+        return 1;
+    if (e->hidden)
+        return 0;
+    if (e->how == SZ_UNSET) {
+        PyCFunction fn = c_sizeof(Py_TYPE(o));
+        e->how = !fn ? SZ_GETSIZEOF : fn == w->object_sizeof ? SZ_OBJECT : SZ_CFUNC;
+        e->fn = fn;
+    }
+    e->count++;
+    Py_ssize_t n;
+    if (e->how == SZ_GETSIZEOF) {
+        n = as_size(PyObject_CallOneArg(w->getsizeof, o));
+    } else {
+        n = bare_size(w, e, o);
+        if (n >= 0 && e->preheader < 0) {
+            /* Calibrate the pre-header (gc header, managed dict) against sys.getsizeof. */
+            Py_ssize_t full = as_size(PyObject_CallOneArg(w->getsizeof, o));
+            if (full >= n)
+                e->preheader = full - n;
+            else
+                n = -1;
+        }
+        if (n >= 0)
+            n += e->preheader;
+    }
+    if (n < 0)
+        e->unknown++;
+    else
+        e->size += (uint64_t)n;
+    return 1;
+}
+
+/* Walk from o (already marked seen, not yet pushed). */
+static void walk_from(walk *w, PyObject *o)
+{
+    push(w, o);
+    while (w->sp > 0 && !w->failed) {
+        PyObject *x = w->stack[--w->sp];
+        /* As gc.get_referents(): only GC objects are traversed (a static type has the GC
+         * flag on its type but is not one, and its tp_traverse must not see it). */
+        traverseproc tr = Py_TYPE(x)->tp_traverse;
+        if (account(w, x) && tr && PyObject_IS_GC(x))
+            tr(x, visit, w);
+        Py_DECREF(x);
+    }
+}
+
+static void type_name(PyTypeObject *t, char *out, size_t n)
+{
+    PyObject *mod = PyObject_GetAttrString((PyObject *)t, "__module__");
+    PyObject *qual = PyObject_GetAttrString((PyObject *)t, "__qualname__");
+    const char *m = mod && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : NULL;
+    const char *q = qual && PyUnicode_Check(qual) ? PyUnicode_AsUTF8(qual) : NULL;
+    if (!q)
+        q = t->tp_name;
+    if (!m || strcmp(m, "builtins") == 0)
+        snprintf(out, n, "%s", q);
+    else
+        snprintf(out, n, "%s.%s", m, q);
+    Py_XDECREF(mod);
+    Py_XDECREF(qual);
+    PyErr_Clear();
+}
+
+static int by_type(const void *a, const void *b)
+{
+    const heap_row *x = a, *y = b;
+    if (x->type != y->type)
+        return (uintptr_t)x->type < (uintptr_t)y->type ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+int heap_walk(heap_snapshot *out)
+{
+    memset(out, 0, sizeof *out);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    walk w;
+    memset(&w, 0, sizeof w);
+    eww_ptrset_init(&w.seen);
+    int rc = 0;
+    PyObject *gc = NULL, *seeds = NULL;
+    w.object_sizeof = c_sizeof(&PyBaseObject_Type);
+    w.getsizeof = PySys_GetObject("getsizeof"); /* borrowed */
+    if (!w.object_sizeof || !w.getsizeof) {
+        PyErr_SetString(PyExc_RuntimeError, "heap walk: cannot find object.__sizeof__");
+        return -1;
+    }
+    Py_INCREF(w.getsizeof);
+    /* No automatic collection may run because of our one allocation (the seed list). */
+#if PY_VERSION_HEX >= 0x030A0000
+    int gc_was_enabled = PyGC_Disable();
+#else
+    int gc_was_enabled = 0;
+#endif
+    gc = PyImport_ImportModule("gc");
+    seeds = gc ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
+    if (!seeds || !PyList_Check(seeds)) {
+        rc = -1;
+        goto done;
+    }
+    /* The engine's own list is not part of the app's heap. */
+    eww_ptrset_add(&w.seen, seeds);
+    PyObject *roots[] = {PySys_GetObject("modules"), PyEval_GetBuiltins()};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0] && !w.failed; i++)
+        if (roots[i] && eww_ptrset_add(&w.seen, roots[i]) == 1)
+            walk_from(&w, roots[i]);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(seeds) && !w.failed; i++) {
+        PyObject *o = PyList_GET_ITEM(seeds, i);
+        if (eww_ptrset_add(&w.seen, o) == 1)
+            walk_from(&w, o);
+    }
+    if (w.failed) {
+        PyErr_NoMemory();
+        rc = -1;
+        goto done;
+    }
+    out->rows = calloc(w.tused ? w.tused : 1, sizeof *out->rows);
+    if (!out->rows) {
+        PyErr_NoMemory();
+        rc = -1;
+        goto done;
+    }
+    for (size_t i = 0; i < w.tcap; i++) {
+        tentry *e = &w.types[i];
+        if (!e->type || e->hidden)
+            continue;
+        heap_row *r = &out->rows[out->n++];
+        r->type = e->type;
+        type_name(e->type, r->name, sizeof r->name);
+        r->count = e->count;
+        r->size = e->size;
+        r->unknown = e->unknown;
+        out->objects += e->count;
+        out->bytes += e->size;
+        out->unknown += e->unknown;
+    }
+    qsort(out->rows, out->n, sizeof *out->rows, by_type);
+    out->engine_bytes = w.seen.bytes + w.cap * sizeof *w.stack + w.tcap * sizeof *w.types +
+                        (size_t)PyList_GET_SIZE(seeds) * sizeof(PyObject *) + sizeof(PyListObject);
+done:
+    while (w.sp > 0)
+        Py_DECREF(w.stack[--w.sp]);
+    free(w.stack);
+    free(w.types);
+    eww_ptrset_free(&w.seen);
+    Py_XDECREF(seeds);
+    Py_XDECREF(gc);
+    Py_XDECREF(w.getsizeof);
+#if PY_VERSION_HEX >= 0x030A0000
+    if (gc_was_enabled)
+        PyGC_Enable();
+#endif
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (rc < 0)
+        heap_snapshot_free(out);
+    return rc;
+}
+
+void heap_snapshot_free(heap_snapshot *s)
+{
+    free(s->rows);
+    s->rows = NULL;
+    s->n = 0;
+}
+
+int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row **out, size_t *n)
+{
+    *out = calloc(before->n + after->n + 1, sizeof **out);
+    *n = 0;
+    if (!*out)
+        return EWW_ENOMEM;
+    size_t i = 0, j = 0;
+    while (i < before->n || j < after->n) {
+        int c = i == before->n  ? 1
+                : j == after->n ? -1
+                                : by_type(&before->rows[i], &after->rows[j]);
+        heap_row r;
+        if (c < 0) {
+            r = before->rows[i++];
+            r.dcount = -(int64_t)r.count;
+            r.dsize = -(int64_t)r.size;
+        } else if (c > 0) {
+            r = after->rows[j++];
+            r.dcount = (int64_t)r.count;
+            r.dsize = (int64_t)r.size;
+        } else {
+            r = after->rows[j];
+            r.dcount = (int64_t)after->rows[j].count - (int64_t)before->rows[i].count;
+            r.dsize = (int64_t)after->rows[j].size - (int64_t)before->rows[i].size;
+            i++;
+            j++;
+        }
+        if (r.dcount != 0 || r.dsize != 0)
+            (*out)[(*n)++] = r;
+    }
+    return 0;
+}

@@ -1,0 +1,33 @@
+/* heap.h - the heap engine (heap.c): walks, snapshots by type, diffs. GIL held throughout. */
+#ifndef EWW_HEAP_H
+#define EWW_HEAP_H
+
+#include <Python.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct heap_row {
+    PyTypeObject *type; /* identity only: never dereferenced after the walk */
+    char name[200];     /* as pympler prints it: builtins bare, else module.qualname */
+    uint64_t count;
+    uint64_t size;         /* bytes, of the objects whose size is known */
+    uint64_t unknown;      /* objects whose __sizeof__ raised or returned nonsense */
+    int64_t dcount, dsize; /* in diffs */
+} heap_row;
+
+typedef struct heap_snapshot {
+    heap_row *rows; /* sorted by type, then name */
+    size_t n;
+    uint64_t objects, bytes, unknown;
+    double seconds;      /* how long the walk took */
+    size_t engine_bytes; /* memory the walk used (C memory and the seed list) */
+} heap_snapshot;
+
+/* Walk the whole heap. 0, or -1 with a Python exception set. */
+int heap_walk(heap_snapshot *out);
+void heap_snapshot_free(heap_snapshot *s);
+/* Rows whose count or size changed from before to after; *out is malloc'd. */
+int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row **out, size_t *n);
+
+#endif
