@@ -16,9 +16,21 @@
 #include "json.h"
 #include "proto.h"
 
+#define GROWTH_WINDOW 5 /* growth remembers the last 5 calls */
+#define GROWTH_STEADY 3 /* growing in 3 of them is flagged */
+
+typedef struct peak {
+    char name[200];
+    uint64_t peak;
+    unsigned grew; /* bit i: grew i calls ago */
+} peak;
+
 typedef struct heap_state {
     heap_snapshot base; /* the previous diff's walk */
     int has_base;
+    peak *peaks; /* growth: sorted by name */
+    size_t npeaks;
+    int growth_calls;
 } heap_state;
 
 void commands_state_free(void *state)
@@ -27,7 +39,18 @@ void commands_state_free(void *state)
     if (!st)
         return;
     heap_snapshot_free(&st->base);
+    free(st->peaks);
     free(st);
+}
+
+static heap_state *session_state(reply *r)
+{
+    heap_state *st = *r->state;
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        *r->state = st;
+    }
+    return st;
 }
 
 /* pympler's stringutils.pp: "2.45 MB", "168     B" (binary multiples, decimal names). */
@@ -213,14 +236,10 @@ int cmd_summary(reply *r, int argc, const char **argv)
 static int diff_python(reply *r, void *arg)
 {
     (void)arg;
-    heap_state *st = *r->state;
+    heap_state *st = session_state(r);
     if (!st) {
-        st = calloc(1, sizeof *st);
-        if (!st) {
-            reply_error(r, "diff: out of memory");
-            return EWW_STATUS_FAILED;
-        }
-        *r->state = st;
+        reply_error(r, "diff: out of memory");
+        return EWW_STATUS_FAILED;
     }
     heap_snapshot now;
     if (!st->has_base) {
@@ -266,4 +285,149 @@ int cmd_diff(reply *r, int argc, const char **argv)
         return commands_usage_error(
             r, "diff", argv[1][0] == '-' ? "unknown option" : "unexpected argument", argv[1]);
     return reply_with_python(r, diff_python, NULL);
+}
+
+/* ---- growth ------------------------------------------------------------------------ */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const heap_row *)a)->name, ((const heap_row *)b)->name);
+}
+
+static int by_peak_name(const void *a, const void *b)
+{
+    return strcmp(((const peak *)a)->name, ((const peak *)b)->name);
+}
+
+static int by_delta_desc(const void *a, const void *b)
+{
+    const heap_row *x = a, *y = b;
+    if (x->dcount != y->dcount)
+        return x->dcount < y->dcount ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+static int growth_python(reply *r, void *arg)
+{
+    int limit = *(int *)arg;
+    heap_state *st = session_state(r);
+    heap_snapshot s;
+    if (!st) {
+        reply_error(r, "growth: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    if (heap_walk(&s) < 0)
+        return report_walk_error(r, "growth");
+    /* The same name can belong to two types (two classes Foo in one module): add them up,
+     * as objgraph does. */
+    qsort(s.rows, s.n, sizeof *s.rows, by_name);
+    size_t m = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        if (m && strcmp(s.rows[m - 1].name, s.rows[i].name) == 0)
+            s.rows[m - 1].count += s.rows[i].count;
+        else
+            s.rows[m++] = s.rows[i];
+    }
+    s.n = m;
+    peak *peaks = calloc(s.n + st->npeaks + 1, sizeof *peaks);
+    if (!peaks) {
+        heap_snapshot_free(&s);
+        reply_error(r, "growth: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    /* Merge the walk (sorted by name) with the peaks (sorted by name). */
+    size_t i = 0, j = 0, n = 0;
+    unsigned mask = (1u << GROWTH_WINDOW) - 1;
+    while (i < s.n || j < st->npeaks) {
+        int c = i == s.n ? 1 : j == st->npeaks ? -1 : strcmp(s.rows[i].name, st->peaks[j].name);
+        peak p;
+        if (c < 0) { /* a type seen for the first time */
+            memset(&p, 0, sizeof p);
+            snprintf(p.name, sizeof p.name, "%s", s.rows[i].name);
+        } else { /* a known type: alive now (c == 0), or gone (c > 0) */
+            p = st->peaks[j++];
+        }
+        p.grew = (p.grew << 1) & mask;
+        if (c <= 0) {
+            heap_row *row = &s.rows[i++];
+            row->dcount = 0;
+            if (row->count > p.peak) {
+                row->dcount = (int64_t)(row->count - p.peak);
+                p.peak = row->count;
+                p.grew |= 1;
+            }
+        }
+        peaks[n++] = p;
+    }
+    free(st->peaks);
+    st->peaks = peaks;
+    st->npeaks = n;
+    st->growth_calls++;
+    qsort(s.rows, s.n, sizeof *s.rows, by_delta_desc);
+    size_t shown = 0, width = 5;
+    for (size_t k = 0; k < s.n && shown < (size_t)limit && s.rows[k].dcount > 0; k++, shown++) {
+        size_t l = strlen(s.rows[k].name);
+        width = l > width ? l : width;
+    }
+    int calls = st->growth_calls < GROWTH_WINDOW ? st->growth_calls : GROWTH_WINDOW;
+    if (shown == 0)
+        reply_printf(r, "No type grew past its peak since the last growth.\n");
+    for (size_t k = 0; k < shown; k++) {
+        peak key, *p;
+        snprintf(key.name, sizeof key.name, "%s", s.rows[k].name);
+        p = bsearch(&key, st->peaks, st->npeaks, sizeof *st->peaks, by_peak_name);
+        int grew = 0;
+        for (unsigned b = p ? p->grew : 0; b; b >>= 1)
+            grew += b & 1;
+        reply_printf(r, "%-*s%9llu %+9lld   grew in %d of the last %d calls%s\n", (int)width,
+                     s.rows[k].name, (unsigned long long)s.rows[k].count,
+                     (long long)s.rows[k].dcount, grew, calls,
+                     calls >= GROWTH_STEADY && grew >= GROWTH_STEADY ? "  <- steady growth" : "");
+    }
+    heap_snapshot_free(&s);
+    return EWW_STATUS_OK;
+}
+
+int cmd_growth(reply *r, int argc, const char **argv)
+{
+    int limit = 10;
+    for (int i = 1; i < argc; i++) {
+        char *end;
+        long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+        if (strcmp(argv[i], "-n") != 0)
+            return commands_usage_error(
+                r, "growth", argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
+        if (i + 1 >= argc || *end || v < 1 || v > 1000000)
+            return commands_usage_error(r, "growth", "-n takes a number of rows, not",
+                                        i + 1 < argc ? argv[i + 1] : "nothing");
+        limit = (int)v;
+        i++;
+    }
+    return reply_with_python(r, growth_python, &limit);
+}
+
+/* ---- garbage ----------------------------------------------------------------------- */
+
+static int garbage_python(reply *r, void *arg)
+{
+    (void)arg;
+    PyObject *mod = PyImport_ImportModule("eww._garbage");
+    PyObject *text = mod ? PyObject_CallMethod(mod, "report", NULL) : NULL;
+    Py_XDECREF(mod);
+    const char *t = text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : NULL;
+    if (!t) {
+        Py_XDECREF(text);
+        return report_walk_error(r, "garbage");
+    }
+    reply_printf(r, "%s", t);
+    Py_DECREF(text);
+    return EWW_STATUS_OK;
+}
+
+int cmd_garbage(reply *r, int argc, const char **argv)
+{
+    if (argc > 1)
+        return commands_usage_error(
+            r, "garbage", argv[1][0] == '-' ? "unknown option" : "unexpected argument", argv[1]);
+    return reply_with_python(r, garbage_python, NULL);
 }

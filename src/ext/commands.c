@@ -80,6 +80,19 @@ static const command table[] = {
      "later one shows the types whose count or size changed since the previous one\n"
      "(+/-). An idle app gives an empty diff; 10,000 leaked objects show as +10000.\n",
      cmd_diff, 1},
+    {"growth", "growth [-n N]", "types whose count grew past its peak; steady growth flagged",
+     "objgraph's show_growth for this connection: the types whose number of objects is\n"
+     "higher than ever before (on this connection), with the increase; and in how many of\n"
+     "the last 5 calls each grew. Growing in 3 or more is flagged: steady growth is the\n"
+     "signature of a leak. eww counts every live object, not only the gc's.\n"
+     "  -n N   at most N types (default 10)\n",
+     cmd_growth, 1},
+    {"garbage", "garbage", "uncollectable objects, and the cyclic garbage the app produces",
+     "The objects in gc.garbage (uncollectable), by type; then one collection with\n"
+     "gc.DEBUG_SAVEALL to show, by type, what cyclic garbage the app has produced since the\n"
+     "last collection (objects only the cycle collector frees), and the collector's totals.\n"
+     "This command runs gc.collect() (its only side effect: that garbage is freed).\n",
+     cmd_garbage, 1},
     {"repl", "repl [-q]", "a Python REPL running inside the app",
      "Python's interactive interpreter, inside the app: the app's modules, and a copy of\n"
      "its __main__ namespace (`import __main__` for the live one). Prompts >>> and ...,\n"

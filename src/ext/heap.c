@@ -36,6 +36,7 @@ typedef struct tentry {
     uint64_t count, size, unknown;
     int how;
     int hidden;           /* eww's own objects (the type has _eww_hidden_): not counted */
+    int match;            /* -1 unknown, else whether the type is named walk.only */
     PyCFunction fn;       /* SZ_CFUNC */
     Py_ssize_t preheader; /* -1 until calibrated */
 } tentry;
@@ -47,9 +48,11 @@ typedef struct walk {
     tentry *types;
     size_t tcap, tused;
     PyCFunction object_sizeof;
-    PyObject *getsizeof; /* sys.getsizeof */
-    int failed;          /* out of memory */
-    size_t peak_bytes;
+    PyObject *getsizeof;    /* sys.getsizeof */
+    int failed;             /* out of memory */
+    PyObject *collect;      /* when set, every counted object is appended (heap_objects) */
+    const char *only;       /* with collect: only objects whose type has this name */
+    eww_ptrset *referenced; /* when set, every object some other object refers to */
 } walk;
 
 static int push(walk *w, PyObject *o)
@@ -69,9 +72,13 @@ static int push(walk *w, PyObject *o)
     return 0;
 }
 
+static void type_name(PyTypeObject *t, char *out, size_t n);
+
 static int visit(PyObject *o, void *arg)
 {
     walk *w = arg;
+    if (w->referenced && eww_ptrset_add(w->referenced, o) < 0)
+        w->failed = 1;
     int rc = eww_ptrset_add(&w->seen, o);
     if (rc == 1)
         push(w, o);
@@ -108,6 +115,7 @@ static tentry *type_entry(walk *w, PyTypeObject *t)
     if (!e->type) {
         e->type = t;
         e->preheader = -1;
+        e->match = -1;
         e->hidden = PyObject_HasAttrString((PyObject *)t, "_eww_hidden_");
         w->tused++;
     }
@@ -167,6 +175,20 @@ static int account(walk *w, PyObject *o)
         return 1;
     if (e->hidden)
         return 0;
+    if (w->collect) {
+        if (w->only && e->match < 0) {
+            /* objgraph matches a short name (Foo) or a full one (module.Foo). */
+            char full[256];
+            type_name(e->type, full, sizeof full);
+            const char *dot = strrchr(full, '.');
+            e->match = strcmp(full, w->only) == 0 || (dot && strcmp(dot + 1, w->only) == 0) ||
+                       strcmp(e->type->tp_name, w->only) == 0;
+        }
+        if ((!w->only || e->match) && PyList_Append(w->collect, o) < 0) {
+            PyErr_Clear();
+            w->failed = 1;
+        }
+    }
     if (e->how == SZ_UNSET) {
         PyCFunction fn = c_sizeof(Py_TYPE(o));
         e->how = !fn ? SZ_GETSIZEOF : fn == w->object_sizeof ? SZ_OBJECT : SZ_CFUNC;
@@ -238,13 +260,27 @@ static int by_type(const void *a, const void *b)
 
 int heap_walk(heap_snapshot *out)
 {
+    return heap_walk_opts(out, NULL, NULL, NULL);
+}
+
+int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking)
+{
     memset(out, 0, sizeof *out);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     walk w;
     memset(&w, 0, sizeof w);
     eww_ptrset_init(&w.seen);
+    w.collect = collect;
+    w.only = only;
+    eww_ptrset referenced;
+    eww_ptrset_init(&referenced);
+    w.referenced = leaking ? &referenced : NULL;
     int rc = 0;
+    if (collect)
+        eww_ptrset_add(&w.seen, collect); /* the result list is ours, not the app's */
+    if (leaking)
+        eww_ptrset_add(&w.seen, leaking);
     PyObject *gc = NULL, *seeds = NULL;
     w.object_sizeof = c_sizeof(&PyBaseObject_Type);
     w.getsizeof = PySys_GetObject("getsizeof"); /* borrowed */
@@ -277,9 +313,19 @@ int heap_walk(heap_snapshot *out)
             walk_from(&w, o);
     }
     if (w.failed) {
-        PyErr_NoMemory();
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         rc = -1;
         goto done;
+    }
+    /* objgraph's get_leaking_objects: gc objects that no other object refers to. */
+    for (Py_ssize_t i = 0; leaking && i < PyList_GET_SIZE(seeds); i++) {
+        PyObject *o = PyList_GET_ITEM(seeds, i);
+        tentry *e = type_entry(&w, Py_TYPE(o));
+        if (e && !e->hidden && !eww_ptrset_has(&referenced, o) && PyList_Append(leaking, o) < 0) {
+            rc = -1;
+            goto done;
+        }
     }
     out->rows = calloc(w.tused ? w.tused : 1, sizeof *out->rows);
     if (!out->rows) {
@@ -310,6 +356,7 @@ done:
     free(w.stack);
     free(w.types);
     eww_ptrset_free(&w.seen);
+    eww_ptrset_free(&referenced);
     Py_XDECREF(seeds);
     Py_XDECREF(gc);
     Py_XDECREF(w.getsizeof);
@@ -321,6 +368,62 @@ done:
     out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (rc < 0)
         heap_snapshot_free(out);
+    return rc;
+}
+
+int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named)
+{
+    memset(out, 0, sizeof *out);
+    walk w;
+    memset(&w, 0, sizeof w);
+    w.object_sizeof = c_sizeof(&PyBaseObject_Type);
+    w.getsizeof = PySys_GetObject("getsizeof");
+    if (!w.object_sizeof || !w.getsizeof) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot find object.__sizeof__");
+        return -1;
+    }
+    Py_INCREF(w.getsizeof);
+    PyObject *seq = PySequence_Fast(objects, "summarize() takes a list of objects");
+    int rc = seq ? 0 : -1;
+    for (Py_ssize_t i = 0; seq && i < PySequence_Fast_GET_SIZE(seq) && !w.failed; i++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(seq, i);
+        /* pympler names functions and modules one by one: the caller does that. */
+        if (named && (PyFunction_Check(o) || PyModule_Check(o))) {
+            if (PyList_Append(named, o) < 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        account(&w, o);
+    }
+    Py_XDECREF(seq);
+    Py_DECREF(w.getsizeof);
+    if (rc == 0 && w.failed) {
+        PyErr_NoMemory();
+        rc = -1;
+    }
+    if (rc == 0 && !(out->rows = calloc(w.tused ? w.tused : 1, sizeof *out->rows))) {
+        PyErr_NoMemory();
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < w.tcap; i++) {
+        tentry *e = &w.types[i];
+        if (!e->type || e->hidden)
+            continue;
+        heap_row *r = &out->rows[out->n++];
+        r->type = e->type;
+        type_name(e->type, r->name, sizeof r->name);
+        r->count = e->count;
+        r->size = e->size;
+        r->unknown = e->unknown;
+        out->objects += e->count;
+        out->bytes += e->size;
+        out->unknown += e->unknown;
+    }
+    free(w.types);
+    if (rc == 0)
+        qsort(out->rows, out->n, sizeof *out->rows, by_type);
     return rc;
 }
 

@@ -26,6 +26,13 @@ typedef struct heap_snapshot {
 
 /* Walk the whole heap. 0, or -1 with a Python exception set. */
 int heap_walk(heap_snapshot *out);
+/* The same, and: append every counted object to `collect` (when not NULL; only those whose
+ * type is named `only`, short or full name, when that is not NULL); append to `leaking` the
+ * gc objects no other object refers to (objgraph's get_leaking_objects). */
+int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking);
+/* Count and size the objects of a list (pympler's summarize(objects)). When `named` is not
+ * NULL, functions and modules are appended to it instead of being counted. */
+int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named);
 void heap_snapshot_free(heap_snapshot *s);
 /* Rows whose count or size changed from before to after; *out is malloc'd. */
 int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row **out, size_t *n);

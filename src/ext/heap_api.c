@@ -1,0 +1,216 @@
+/* heap_api.c - the heap engine for Python: Snapshot, heap_objects, heap_summarize,
+ * heap_leaking. Thin: argument checks and conversion of heap.c's results to plain data.
+ *
+ * Snapshot holds a walk's per-type table in C memory. It is not a GC object and its type
+ * carries _eww_hidden_, so a tracker that keeps one never sees it (nor itself) in a diff.
+ */
+#define PY_SSIZE_T_CLEAN
+#include "heap_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+
+typedef struct {
+    PyObject_HEAD heap_snapshot snap;
+} Snapshot;
+
+static PyTypeObject *Snapshot_Type; /* created once per process at module exec */
+
+static PyObject *rows_list(const heap_row *rows, size_t n, int diff)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *row =
+            diff ? Py_BuildValue("[sLL]", rows[i].name, (long long)rows[i].dcount,
+                                 (long long)rows[i].dsize)
+                 : Py_BuildValue("[sKKK]", rows[i].name, (unsigned long long)rows[i].count,
+                                 (unsigned long long)rows[i].size,
+                                 (unsigned long long)rows[i].unknown);
+        if (!row) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, row);
+    }
+    return list;
+}
+
+static PyObject *snapshot_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *kw[] = {"collect", NULL};
+    int collect = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|p:Snapshot", kw, &collect))
+        return NULL;
+    if (collect) {
+        PyObject *gc = PyImport_ImportModule("gc");
+        PyObject *res = gc ? PyObject_CallMethod(gc, "collect", NULL) : NULL;
+        Py_XDECREF(gc);
+        if (!res)
+            return NULL;
+        Py_DECREF(res);
+    }
+    Snapshot *self = (Snapshot *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    if (heap_walk(&self->snap) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static void snapshot_dealloc(Snapshot *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    heap_snapshot_free(&self->snap);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+static PyObject *snapshot_rows(Snapshot *self, PyObject *unused)
+{
+    (void)unused;
+    return rows_list(self->snap.rows, self->snap.n, 0);
+}
+
+static PyObject *snapshot_diff(Snapshot *self, PyObject *older)
+{
+    if (!PyObject_TypeCheck(older, Snapshot_Type)) {
+        PyErr_SetString(PyExc_TypeError, "diff() takes an older Snapshot");
+        return NULL;
+    }
+    heap_row *rows;
+    size_t n;
+    if (heap_diff(&((Snapshot *)older)->snap, &self->snap, &rows, &n) < 0)
+        return PyErr_NoMemory();
+    PyObject *res = rows_list(rows, n, 1);
+    free(rows);
+    return res;
+}
+
+static PyObject *snapshot_totals(Snapshot *self, PyObject *unused)
+{
+    (void)unused;
+    return Py_BuildValue("{sKsKsKsnsdsn}", "objects", (unsigned long long)self->snap.objects,
+                         "size", (unsigned long long)self->snap.bytes, "unknown",
+                         (unsigned long long)self->snap.unknown, "types", (Py_ssize_t)self->snap.n,
+                         "seconds", self->snap.seconds, "engine_bytes",
+                         (Py_ssize_t)self->snap.engine_bytes);
+}
+
+static PyMethodDef snapshot_methods[] = {
+    {"rows", (PyCFunction)snapshot_rows, METH_NOARGS,
+     "[[type, count, size, unknown], ...]: one row per type"},
+    {"diff", (PyCFunction)snapshot_diff, METH_O,
+     "diff(older) -> [[type, count change, size change], ...] for the types that changed"},
+    {"totals", (PyCFunction)snapshot_totals, METH_NOARGS,
+     "{objects, size, unknown, types, seconds, engine_bytes}"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot snapshot_slots[] = {
+    {Py_tp_new, (void *)(uintptr_t)snapshot_new},
+    {Py_tp_dealloc, (void *)(uintptr_t)snapshot_dealloc},
+    {Py_tp_methods, snapshot_methods},
+    {Py_tp_doc, (void *)"Snapshot(collect=False): a walk of the whole heap, counted by type."},
+    {0, NULL},
+};
+
+static PyType_Spec snapshot_spec = {
+    .name = "eww._eww.Snapshot",
+    .basicsize = sizeof(Snapshot),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = snapshot_slots,
+};
+
+/* heap_objects(typename=None) -> every live object (of that type) */
+static PyObject *heap_objects(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    const char *only = NULL;
+    if (!PyArg_ParseTuple(args, "|z:heap_objects", &only))
+        return NULL;
+    PyObject *list = PyList_New(0);
+    heap_snapshot s;
+    if (!list || heap_walk_opts(&s, list, only, NULL) < 0) {
+        Py_XDECREF(list);
+        return NULL;
+    }
+    heap_snapshot_free(&s);
+    return list;
+}
+
+/* heap_summarize(objects, named=None) -> [[type, count, size], ...]; with a list as `named`,
+ * functions and modules go there instead (pympler names them one by one). */
+static PyObject *heap_summarize(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    PyObject *objects, *named = Py_None;
+    if (!PyArg_ParseTuple(args, "O|O:heap_summarize", &objects, &named))
+        return NULL;
+    if (named != Py_None && !PyList_Check(named)) {
+        PyErr_SetString(PyExc_TypeError, "named must be a list or None");
+        return NULL;
+    }
+    heap_snapshot s;
+    if (heap_summarize_list(objects, &s, named == Py_None ? NULL : named) < 0)
+        return NULL;
+    PyObject *list = PyList_New((Py_ssize_t)s.n);
+    for (size_t i = 0; list && i < s.n; i++) {
+        PyObject *row = Py_BuildValue("[sKK]", s.rows[i].name, (unsigned long long)s.rows[i].count,
+                                      (unsigned long long)s.rows[i].size);
+        if (!row) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, row);
+    }
+    heap_snapshot_free(&s);
+    return list;
+}
+
+/* heap_leaking() -> the gc objects no other object refers to */
+static PyObject *heap_leaking(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    PyObject *list = PyList_New(0);
+    heap_snapshot s;
+    if (!list || heap_walk_opts(&s, NULL, NULL, list) < 0) {
+        Py_XDECREF(list);
+        return NULL;
+    }
+    heap_snapshot_free(&s);
+    return list;
+}
+
+static PyMethodDef heap_functions[] = {
+    {"heap_objects", heap_objects, METH_VARARGS,
+     "heap_objects(typename=None) -> every live object the heap walk reaches (only those of "
+     "the type with that short or full name, when given)."},
+    {"heap_summarize", heap_summarize, METH_VARARGS,
+     "heap_summarize(objects, named=None) -> [[type, count, size], ...] of the given objects; "
+     "functions and modules are appended to the list `named` instead, when given."},
+    {"heap_leaking", heap_leaking, METH_NOARGS,
+     "heap_leaking() -> the gc objects that no other object refers to."},
+    {NULL, NULL, 0, NULL},
+};
+
+int heap_api_init(PyObject *module)
+{
+    if (!Snapshot_Type) {
+        Snapshot_Type = (PyTypeObject *)PyType_FromSpec(&snapshot_spec);
+        if (!Snapshot_Type)
+            return -1;
+        if (PyObject_SetAttrString((PyObject *)Snapshot_Type, "_eww_hidden_", Py_True) < 0)
+            return -1;
+    }
+    Py_INCREF(Snapshot_Type);
+    if (PyModule_AddObject(module, "Snapshot", (PyObject *)Snapshot_Type) < 0) {
+        Py_DECREF(Snapshot_Type);
+        return -1;
+    }
+    return PyModule_AddFunctions(module, heap_functions);
+}
