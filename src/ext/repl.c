@@ -349,9 +349,24 @@ static PyObject *io_readline(ReplIO *io, PyObject *arg)
             continue;
         }
         PyObject *res = NULL;
-        if (kind == EV_LINE)
+        if (kind == EV_LINE) {
             res = PyUnicode_DecodeUTF8(e->text, (Py_ssize_t)e->len, "replace");
-        else if (kind == EV_EOF)
+            /* A Ctrl-C that arrived after this line but before it could run belongs to the
+             * statement: it is raised as soon as the statement starts. */
+            pthread_mutex_lock(&io->lock);
+            int interrupted = 0;
+            while (io->head && io->head->kind == EV_INTERRUPT) {
+                event *x = io->head;
+                io->head = x->next;
+                if (!io->head)
+                    io->tail = NULL;
+                free_event(x);
+                interrupted = 1;
+            }
+            pthread_mutex_unlock(&io->lock);
+            if (interrupted)
+                PyThreadState_SetAsyncExc(io->tid, PyExc_KeyboardInterrupt);
+        } else if (kind == EV_EOF)
             PyErr_SetNone(PyExc_EOFError);
         else
             PyErr_SetNone(PyExc_KeyboardInterrupt);

@@ -271,6 +271,10 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
                      r.stdout)
     m = re.search(r"Chart written to Memory Usage.svg\n\(in (\S+): open it", r.stdout)
     assert m and os.path.getsize(os.path.join(m.group(1), "Memory Usage.svg")) > 1000
+    assert re.search(r"\$ eww \d+ summary -n 8\n +types \|   # objects \|   total size\n", r.stdout)
+    assert "(eww) diff\nBaseline set: " in r.stdout
+    m = re.search(r"^ *__main__\.Handler \| +\+(\d+) \|", r.stdout, re.M)
+    assert m and int(m.group(1)) > 0  # the leak, between the two diffs
     assert r.stdout.rstrip().endswith("The demo program has ended.")
     assert os.listdir(sockdir) == []  # the demo program cleaned up after itself
 

@@ -277,18 +277,20 @@ def test_terminal_repl_with_completion_and_ctrl_c(make_app):
     t = Terminal([CLIENT, str(app.pid), "repl"], env=dict(app.client_env, HOME=str(app.sockdir)))
     try:
         t.expect(r">>> ")
-        time.sleep(0.2)
+        t.wait_raw()
         t.send("SECRET_N\t\r")  # completed in the app: SECRET_NUMBER
         t.expect(r"\r\n42\r\n>>> ")
-        time.sleep(0.2)
-        t.send("while True: pass\r\r")
-        time.sleep(0.5)
+        t.wait_raw()
+        t.send("while True: pass\r")
+        t.expect(r"\.\.\. ")
+        t.wait_raw()
+        t.send("\r")
+        time.sleep(0.5)  # the loop is running
         t.send("\x03")  # Ctrl-C interrupts the statement
         t.expect(r"KeyboardInterrupt\r\n>>> ")
-        time.sleep(0.2)
-        t.send("\x03")  # and at an empty prompt, keeps the session
-        t.expect(r"KeyboardInterrupt\r\n>>> ")
-        time.sleep(0.2)
+        t.wait_raw()
+        t.ctrl_c_until(r"KeyboardInterrupt\r\n>>> ")  # at an empty prompt: keeps the session
+        t.wait_raw()
         t.send("\x04")  # Ctrl-D
         t.expect(r"Exiting REPL\.\.\.")
         assert t.proc.wait(timeout=10) == 0
@@ -314,3 +316,13 @@ def test_app_exits_while_a_repl_statement_spins(make_app):
     assert app.proc.wait(timeout=10) == 4
     assert time.monotonic() - start_wait < 3.5  # 1.5 s of the app's own, then a prompt exit
     assert not os.path.exists(app.path)
+
+
+def test_ctrl_c_sent_with_the_line_interrupts_that_statement(make_app):
+    app = make_app("time.sleep(60)")
+    repl, _, _ = start(app)
+    # the line and the Ctrl-C arrive together: the interrupt belongs to that statement
+    repl.raw.send(frame(8, b'exec("while True: pass")') + frame(9))
+    out, prompt = repl.until_prompt()
+    assert out.endswith("KeyboardInterrupt\n") and prompt == ">>> "
+    assert repl.send("2 + 2") == ("4\n", ">>> ")

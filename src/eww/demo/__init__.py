@@ -23,7 +23,11 @@ STEPS = [
     ("Memory over time, in the terminal:", ["{pid}", "stats", "-p", "Memory Usage"]),
     ("The same chart as an SVG file, written by the client:",
      ["{pid}", "stats", "-g", "Memory Usage"]),
+    ("What objects are alive? Every one, by type, with exact sizes:",
+     ["{pid}", "summary", "-n", "8"]),
 ]
+
+
 
 
 def _shell_quote(arg):
@@ -42,6 +46,31 @@ def _run_client(client, args, pid, cwd):
     if "Chart written to" in proc.stdout:
         print(f"(in {cwd}: open it in a browser)")
     print(flush=True)
+    return proc.returncode
+
+
+def _diffs(client, pid):
+    """What leaks? Two diffs on one connection, a second apart, as a user would type them."""
+    print("# What leaks? diff sets a baseline; the next diff shows what changed since:")
+    proc = subprocess.Popen([client, str(pid)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    proc.stdin.write("diff\n")
+    proc.stdin.flush()
+    time.sleep(1.0)
+    proc.stdin.write("diff\n")
+    proc.stdin.close()
+    out = proc.stdout.read()
+    proc.wait(timeout=30)
+    # Show it as typed at the prompt (the client shows no prompt when input is piped).
+    lines = out.splitlines()
+    body = lines[2:]  # after the welcome banner
+    first = body[0] if body else ""
+    print("(eww) diff")
+    print(first)
+    print("(eww) diff")
+    for line in body[1:]:
+        print(line)
+    print()
     return proc.returncode
 
 
@@ -79,6 +108,7 @@ def main(argv):
         for title, args in STEPS:
             print(f"# {title}", flush=True)
             failed += _run_client(client, args, app.pid, outdir) != 0
+        failed += _diffs(client, app.pid) != 0
     finally:
         # Ctrl-C, as a user would: the program exits normally and its console removes its
         # socket (SIGTERM would kill it before its atexit handlers run).
