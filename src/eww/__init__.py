@@ -11,6 +11,11 @@ This package is the thin Python surface; the console, protocol and client are C
 import atexit
 import os
 import sys
+
+# Imported here, by the thread that imports eww (the app's main thread): `threading` takes
+# whichever thread imports it first for the main thread, and if that were a console session
+# (the REPL imports it) the app's exit would wait for that session forever (bpo-1596321).
+import threading  # noqa: F401
 import warnings
 
 from . import _eww

@@ -39,9 +39,6 @@ static double since(const struct timespec *t0)
 static void *sampler_main(void *arg)
 {
     (void)arg;
-#ifdef __linux__
-    pthread_setname_np(pthread_self(), "eww-sampler");
-#endif
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     pthread_mutex_lock(&smp.lock);
@@ -100,6 +97,10 @@ static int spawn(char *err, size_t errlen)
     clock_gettime(CLOCK_MONOTONIC, &smp.t0);
     int rc = pthread_create(&smp.thread, NULL, sampler_main, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+#ifdef __linux__
+    if (rc == 0) /* named here, so it has its name as soon as embed() returns */
+        pthread_setname_np(smp.thread, "eww-sampler");
+#endif
     if (rc != 0) {
         smp.running = 0;
         snprintf(err, errlen, "cannot start the memory sampler thread: %s", strerror(rc));

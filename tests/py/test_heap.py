@@ -30,7 +30,7 @@ class HeapApp(App):
 
     def __init__(self, sockdir):
         super().__init__(sockdir, APP, stdin=subprocess.PIPE)
-
+        self.do("pass")  # the loop has read once: its lazy imports are done before a test
     def do(self, statement):
         self.proc.stdin.write(statement.replace("\n", "\\n") + "\n")
         self.proc.stdin.flush()

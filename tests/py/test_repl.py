@@ -326,3 +326,23 @@ def test_ctrl_c_sent_with_the_line_interrupts_that_statement(make_app):
     out, prompt = repl.until_prompt()
     assert out.endswith("KeyboardInterrupt\n") and prompt == ">>> "
     assert repl.send("2 + 2") == ("4\n", ">>> ")
+
+
+def test_threading_first_imported_by_a_repl_does_not_hang_exit(sockdir):
+    """The app never imports threading; a REPL does, while it spins; the app still exits."""
+    import subprocess
+    import sys as _sys
+
+    code = ("import eww, sys, time\neww.embed()\nprint('READY', flush=True)\n"
+            "assert 'threading' in sys.modules\ntime.sleep(1.5)\nsys.exit(6)\n")
+    env = dict(__import__("os").environ, EWW_SOCKET_DIR=str(sockdir))
+    app = subprocess.Popen([_sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                           env=env)
+    assert app.stdout.readline() == "READY\n"
+    from conftest import Raw
+    raw = Raw(f"{sockdir}/{app.pid}.sock")
+    raw.hello()
+    repl = Repl(raw)
+    repl.until_prompt()
+    raw.send(frame(8, b'exec("while True: pass")'))
+    assert app.wait(timeout=10) == 6
