@@ -155,6 +155,17 @@ int eww_chart_is_bytes(const char *name)
     return 0;
 }
 
+void eww_chart_note(const eww_chart *c, char *out, size_t outlen)
+{
+    if (c->n == 0)
+        snprintf(out, outlen, "no data points yet");
+    else if (c->dropped)
+        snprintf(out, outlen, "%zu points, the %llu oldest dropped", c->n,
+                 (unsigned long long)c->dropped);
+    else
+        snprintf(out, outlen, "%zu point%s", c->n, c->n == 1 ? "" : "s");
+}
+
 int eww_xml_escape(eww_buf *out, const char *s)
 {
     int rc = 0;

@@ -85,6 +85,10 @@ int eww_chart_data_encode(eww_buf *out, const char *kind, const char *file, cons
 int eww_chart_data_parse(const char *data, size_t n, eww_chart_data *out);
 void eww_chart_data_free(eww_chart_data *d);
 
+/* The chart's footnote: "500 points", "500 points, the 1500 oldest dropped" or "no data
+ * points yet". */
+void eww_chart_note(const eww_chart *c, char *out, size_t outlen);
+
 /* Append text with the XML special characters escaped (& < > " '). */
 int eww_xml_escape(eww_buf *out, const char *s);
 

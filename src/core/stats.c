@@ -218,40 +218,33 @@ int eww_stats_incr(eww_stats *s, const char *name, size_t len, int64_t delta)
     return rc;
 }
 
-int eww_stats_put_int(eww_stats *s, const char *name, size_t len, int64_t value)
+/* Set a counter to an int (kind EWW_STAT_INT) or a float (EWW_STAT_FLOAT). */
+static int put(eww_stats *s, const char *name, size_t len, int kind, int64_t i, double f)
 {
     entry *e;
-    int rc = get(s, name, len, EWW_STAT_INT, &e);
+    int rc = get(s, name, len, kind, &e);
     if (rc < 0)
         return rc;
     lock(e);
     if (e->kind == EWW_STAT_GRAPH) {
         rc = EWW_EKIND;
     } else {
-        e->kind = EWW_STAT_INT;
-        e->i = value;
+        e->kind = kind;
+        e->i = i;
+        e->f = f;
     }
     unlock(e);
     return rc;
 }
 
+int eww_stats_put_int(eww_stats *s, const char *name, size_t len, int64_t value)
+{
+    return put(s, name, len, EWW_STAT_INT, value, 0);
+}
+
 int eww_stats_put_float(eww_stats *s, const char *name, size_t len, double value)
 {
-    if (!isfinite(value))
-        return EWW_EINVAL;
-    entry *e;
-    int rc = get(s, name, len, EWW_STAT_FLOAT, &e);
-    if (rc < 0)
-        return rc;
-    lock(e);
-    if (e->kind == EWW_STAT_GRAPH) {
-        rc = EWW_EKIND;
-    } else {
-        e->kind = EWW_STAT_FLOAT;
-        e->f = value;
-    }
-    unlock(e);
-    return rc;
+    return isfinite(value) ? put(s, name, len, EWW_STAT_FLOAT, 0, value) : EWW_EINVAL;
 }
 
 int eww_stats_graph(eww_stats *s, const char *name, size_t len, double x, double y)

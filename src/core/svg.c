@@ -147,13 +147,7 @@ int eww_chart_svg(eww_buf *b, const eww_chart *c)
 
     /* Footnote: how many points, and what the ring dropped. */
     char note[160];
-    if (c->n == 0)
-        snprintf(note, sizeof note, "no data points yet");
-    else if (c->dropped)
-        snprintf(note, sizeof note, "%zu points (the %llu oldest were dropped)", c->n,
-                 (unsigned long long)c->dropped);
-    else
-        snprintf(note, sizeof note, "%zu point%s", c->n, c->n == 1 ? "" : "s");
+    eww_chart_note(c, note, sizeof note);
     rc = rc ? rc
             : text(b, X1, EWW_SVG_HEIGHT - 10, "end", " font-size=\"11\" fill=\"#777777\"", note);
     rc = rc ? rc : eww_buf_puts(b, "</g>\n</svg>\n");

@@ -127,17 +127,11 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
 
     /* Title, centred, with the number of points. */
     char note[96];
-    if (c->n == 0)
-        snprintf(note, sizeof note, "(no data points yet)");
-    else if (c->dropped)
-        snprintf(note, sizeof note, "(%zu points, %llu older dropped)", c->n,
-                 (unsigned long long)c->dropped);
-    else
-        snprintf(note, sizeof note, "(%zu point%s)", c->n, c->n == 1 ? "" : "s");
+    eww_chart_note(c, note, sizeof note);
     const char *title = c->title ? c->title : "";
-    int tlen = (int)(strlen(title) + 2 + strlen(note));
+    int tlen = (int)(strlen(title) + 4 + strlen(note));
     int rc = repeat(b, " ", (cols - tlen) / 2 > 0 ? (cols - tlen) / 2 : 0);
-    rc = rc ? rc : eww_buf_printf(b, "%s  %s\n", title, note);
+    rc = rc ? rc : eww_buf_printf(b, "%s  (%s)\n", title, note);
 
     /* Rows of the plot, with y labels at the rows of their ticks. */
     for (int r = 0; rc == 0 && r < pr; r++) {

@@ -258,6 +258,32 @@ static int by_type(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* The snapshot's rows from the walk's type table (eww's own types left out), sorted. */
+static int rows_from_types(walk *w, heap_snapshot *out)
+{
+    out->rows = calloc(w->tused ? w->tused : 1, sizeof *out->rows);
+    if (!out->rows) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < w->tcap; i++) {
+        tentry *e = &w->types[i];
+        if (!e->type || e->hidden)
+            continue;
+        heap_row *r = &out->rows[out->n++];
+        r->type = e->type;
+        type_name(e->type, r->name, sizeof r->name);
+        r->count = e->count;
+        r->size = e->size;
+        r->unknown = e->unknown;
+        out->objects += e->count;
+        out->bytes += e->size;
+        out->unknown += e->unknown;
+    }
+    qsort(out->rows, out->n, sizeof *out->rows, by_type);
+    return 0;
+}
+
 int heap_walk(heap_snapshot *out)
 {
     return heap_walk_opts(out, NULL, NULL, NULL);
@@ -327,27 +353,10 @@ int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyOb
             goto done;
         }
     }
-    out->rows = calloc(w.tused ? w.tused : 1, sizeof *out->rows);
-    if (!out->rows) {
-        PyErr_NoMemory();
+    if (rows_from_types(&w, out) < 0) {
         rc = -1;
         goto done;
     }
-    for (size_t i = 0; i < w.tcap; i++) {
-        tentry *e = &w.types[i];
-        if (!e->type || e->hidden)
-            continue;
-        heap_row *r = &out->rows[out->n++];
-        r->type = e->type;
-        type_name(e->type, r->name, sizeof r->name);
-        r->count = e->count;
-        r->size = e->size;
-        r->unknown = e->unknown;
-        out->objects += e->count;
-        out->bytes += e->size;
-        out->unknown += e->unknown;
-    }
-    qsort(out->rows, out->n, sizeof *out->rows, by_type);
     out->engine_bytes = w.seen.bytes + w.cap * sizeof *w.stack + w.tcap * sizeof *w.types +
                         (size_t)PyList_GET_SIZE(seeds) * sizeof(PyObject *) + sizeof(PyListObject);
 done:
@@ -403,27 +412,9 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named)
         PyErr_NoMemory();
         rc = -1;
     }
-    if (rc == 0 && !(out->rows = calloc(w.tused ? w.tused : 1, sizeof *out->rows))) {
-        PyErr_NoMemory();
-        rc = -1;
-    }
-    for (size_t i = 0; rc == 0 && i < w.tcap; i++) {
-        tentry *e = &w.types[i];
-        if (!e->type || e->hidden)
-            continue;
-        heap_row *r = &out->rows[out->n++];
-        r->type = e->type;
-        type_name(e->type, r->name, sizeof r->name);
-        r->count = e->count;
-        r->size = e->size;
-        r->unknown = e->unknown;
-        out->objects += e->count;
-        out->bytes += e->size;
-        out->unknown += e->unknown;
-    }
-    free(w.types);
     if (rc == 0)
-        qsort(out->rows, out->n, sizeof *out->rows, by_type);
+        rc = rows_from_types(&w, out);
+    free(w.types);
     return rc;
 }
 

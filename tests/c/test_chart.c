@@ -149,7 +149,7 @@ static void test_svg(void)
     for (q = q + 8; *q != '"'; q++)
         commas += *q == ',';
     CHECK_INT(commas, EWW_SVG_PLOT_WIDTH);
-    CHECK(strstr(b.data, "the 123 oldest were dropped") != NULL);
+    CHECK(strstr(b.data, "5000 points, the 123 oldest dropped") != NULL);
     eww_buf_free(&b);
 
     /* one point, no points, UTF-8 names, NaN */
