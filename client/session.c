@@ -176,7 +176,8 @@ int client_run(client *c, int argc, const char **argv)
     int status = EXIT_CONNECT;
     int failed = 0;
     int interrupts = 0;
-    int in_repl = 0; /* a PROMPT came: this command is a REPL */
+    int in_repl = 0;        /* a PROMPT came: this command is a REPL */
+    int progress_shown = 0; /* a progress line is on the terminal */
     client_interrupted = 0;
     for (;;) {
         eww_frame f;
@@ -204,14 +205,20 @@ int client_run(client *c, int argc, const char **argv)
                         rc == EWW_ESYS ? strerror(errno) : eww_strerror(rc));
             break;
         }
+        if (progress_shown && f.type != EWW_FRAME_PROGRESS) {
+            fputs("\r\033[K", stderr); /* the answer replaces the progress line */
+            progress_shown = 0;
+        }
         if (f.type == EWW_FRAME_OUTPUT) {
             fwrite(f.payload, 1, f.len, stdout);
         } else if (f.type == EWW_FRAME_ERROR) {
             fflush(stdout);
             fprintf(stderr, "%.*s\n", (int)f.len, (const char *)f.payload);
         } else if (f.type == EWW_FRAME_PROGRESS) {
-            if (isatty(2))
+            if (isatty(2)) {
                 fprintf(stderr, "\r%.*s\033[K", (int)f.len, (const char *)f.payload);
+                progress_shown = 1;
+            }
         } else if (f.type == EWW_FRAME_PROMPT) {
             char prompt[256];
             snprintf(prompt, sizeof prompt, "%.*s", (int)f.len, (const char *)f.payload);

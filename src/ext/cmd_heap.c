@@ -158,6 +158,14 @@ static int parse_summary(reply *r, int argc, const char **argv, summary_opts *o)
     return 0;
 }
 
+static void progress(void *arg, uint64_t objects, double seconds)
+{
+    char text[128];
+    snprintf(text, sizeof text, "walking the heap: %llu objects so far (%.0f s)",
+             (unsigned long long)objects, seconds);
+    reply_progress(arg, text);
+}
+
 static int report_walk_error(reply *r, const char *what)
 {
     PyObject *type, *value, *tb;
@@ -184,7 +192,7 @@ static int summary_python(reply *r, void *arg)
         PyErr_Clear();
     }
     heap_snapshot s;
-    if (heap_walk(&s) < 0)
+    if (heap_walk_progress(&s, progress, r) < 0)
         return report_walk_error(r, "summary");
     sort_opts = o;
     qsort(s.rows, s.n, sizeof *s.rows, by_size_desc);
@@ -245,11 +253,11 @@ static int diff_python(reply *r, void *arg)
     if (!st->has_base) {
         /* A first walk lets the interpreter create what it creates lazily (interned names,
          * caches); the baseline is the second. */
-        if (heap_walk(&now) < 0)
+        if (heap_walk_progress(&now, progress, r) < 0)
             return report_walk_error(r, "diff");
         heap_snapshot_free(&now);
     }
-    if (heap_walk(&now) < 0)
+    if (heap_walk_progress(&now, progress, r) < 0)
         return report_walk_error(r, "diff");
     if (!st->has_base) {
         st->base = now;
@@ -316,7 +324,7 @@ static int growth_python(reply *r, void *arg)
         reply_error(r, "growth: out of memory");
         return EWW_STATUS_FAILED;
     }
-    if (heap_walk(&s) < 0)
+    if (heap_walk_progress(&s, progress, r) < 0)
         return report_walk_error(r, "growth");
     /* The same name can belong to two types (two classes Foo in one module): add them up,
      * as objgraph does. */

@@ -48,11 +48,16 @@ typedef struct walk {
     tentry *types;
     size_t tcap, tused;
     PyCFunction object_sizeof;
-    PyObject *getsizeof;    /* sys.getsizeof */
-    int failed;             /* out of memory */
-    PyObject *collect;      /* when set, every counted object is appended (heap_objects) */
-    const char *only;       /* with collect: only objects whose type has this name */
-    eww_ptrset *referenced; /* when set, every object some other object refers to */
+    PyObject *getsizeof;       /* sys.getsizeof */
+    int failed;                /* out of memory */
+    PyObject *collect;         /* when set, every counted object is appended (heap_objects) */
+    const char *only;          /* with collect: only objects whose type has this name */
+    eww_ptrset *referenced;    /* when set, every object some other object refers to */
+    heap_progress_fn progress; /* may be NULL */
+    void *progress_arg;
+    uint64_t walked;
+    double next_report; /* seconds since start */
+    struct timespec start;
 } walk;
 
 static int push(walk *w, PyObject *o)
@@ -223,6 +228,16 @@ static void walk_from(walk *w, PyObject *o)
 {
     push(w, o);
     while (w->sp > 0 && !w->failed) {
+        if (w->progress && (++w->walked & 0xFFF) == 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double t = (double)(now.tv_sec - w->start.tv_sec) +
+                       (double)(now.tv_nsec - w->start.tv_nsec) / 1e9;
+            if (t >= w->next_report) {
+                w->progress(w->progress_arg, w->walked, t);
+                w->next_report = t + 1.0;
+            }
+        }
         PyObject *x = w->stack[--w->sp];
         /* As gc.get_referents(): only GC objects are traversed (a static type has the GC
          * flag on its type but is not one, and its tp_traverse must not see it). */
@@ -289,6 +304,19 @@ int heap_walk(heap_snapshot *out)
     return heap_walk_opts(out, NULL, NULL, NULL);
 }
 
+static heap_progress_fn next_progress; /* for the next walk (GIL held throughout) */
+static void *next_progress_arg;
+
+int heap_walk_progress(heap_snapshot *out, heap_progress_fn fn, void *arg)
+{
+    next_progress = fn;
+    next_progress_arg = arg;
+    int rc = heap_walk_opts(out, NULL, NULL, NULL);
+    next_progress = NULL;
+    next_progress_arg = NULL;
+    return rc;
+}
+
 int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking)
 {
     memset(out, 0, sizeof *out);
@@ -299,6 +327,10 @@ int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyOb
     eww_ptrset_init(&w.seen);
     w.collect = collect;
     w.only = only;
+    w.progress = next_progress;
+    w.progress_arg = next_progress_arg;
+    w.next_report = 1.0;
+    clock_gettime(CLOCK_MONOTONIC, &w.start);
     eww_ptrset referenced;
     eww_ptrset_init(&referenced);
     w.referenced = leaking ? &referenced : NULL;

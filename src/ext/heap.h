@@ -24,8 +24,14 @@ typedef struct heap_snapshot {
     size_t engine_bytes; /* memory the walk used (C memory and the seed list) */
 } heap_snapshot;
 
+/* Called during a long walk (first after a second, then about every second): objects walked
+ * so far and seconds since the start. GIL held. */
+typedef void (*heap_progress_fn)(void *arg, uint64_t objects, double seconds);
+
 /* Walk the whole heap. 0, or -1 with a Python exception set. */
 int heap_walk(heap_snapshot *out);
+/* The same, reporting progress to fn (which may be NULL). */
+int heap_walk_progress(heap_snapshot *out, heap_progress_fn fn, void *arg);
 /* The same, and: append every counted object to `collect` (when not NULL; only those whose
  * type is named `only`, short or full name, when that is not NULL); append to `leaking` the
  * gc objects no other object refers to (objgraph's get_leaking_objects). */

@@ -220,6 +220,18 @@ int reply_error(reply *r, const char *fmt, ...)
     return 0;
 }
 
+int reply_progress(reply *r, const char *text)
+{
+    if (r->broken || reply_flush(r) < 0)
+        return -1;
+    if (eww_send_frame(r->fd, EWW_FRAME_PROGRESS, 0, text, strlen(text), server_send_timeout_ms()) <
+        0) {
+        r->broken = 1;
+        return -1;
+    }
+    return 0;
+}
+
 int reply_data(reply *r, const char *data, size_t n)
 {
     if (reply_flush(r) < 0)

@@ -72,6 +72,8 @@ __attribute__((format(printf, 2, 3)))
 #endif
 int reply_error(reply *r, const char *fmt, ...);
 int reply_flush(reply *r);
+/* Tell the client how a long command is going (a PROGRESS frame; shown on a terminal). */
+int reply_progress(reply *r, const char *text);
 /* Send structured data for the client (DATA frames, split at EWW_FRAME_MAX with MORE). */
 int reply_data(reply *r, const char *data, size_t n);
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import App
+from conftest import PROGRESS, App, frame
 
 APP = """
 import gc, threading
@@ -378,3 +378,25 @@ assert ours == [addr] == theirs, (ours, theirs, addr)
 print("ok")
 """)
     assert out == "ok\n"
+
+
+def test_a_long_walk_reports_progress(heap_app):
+    heap_app.do("import time\nclass Slow:\n    def __sizeof__(self):\n"
+                "        time.sleep(0.01)\n        return 16")
+    heap_app.do("store.extend(Slow() for _ in range(250))")  # 2.5 s of __sizeof__
+    raw = heap_app.raw()
+    raw.hello()
+    raw.send(frame(2, b"summary\0-n\0003\0"))
+    progress, output = [], b""
+    while True:
+        ftype, payload = raw.recv_frame()
+        if ftype == PROGRESS:
+            progress.append(payload.decode())
+        elif ftype == 3:
+            output += payload
+        elif ftype == 5:
+            break
+    import re
+    m = re.fullmatch(r"walking the heap: (\d+) objects so far \((\d+) s\)", progress[0])
+    assert m and int(m.group(1)) > 0 and int(m.group(2)) >= 1, progress
+    assert b"objects of" in output
