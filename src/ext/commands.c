@@ -93,6 +93,21 @@ static const command table[] = {
      "last collection (objects only the cycle collector frees), and the collector's totals.\n"
      "This command runs gc.collect() (its only side effect: that garbage is freed).\n",
      cmd_garbage, 1},
+    {"chain", "chain TYPE|ID [-n N]", "why objects are alive: shortest chains from a root",
+     "For an ID (0x..., printed by chain and leaking): the shortest chain of references\n"
+     "from a root to that object, one edge after the other:\n"
+     "  module leakapp -> attribute 'registry' -> dict key 'bucket' -> list index 41\n"
+     "For a TYPE (short or full name): the chains of every live instance, grouped by\n"
+     "shape (list indices as *), largest group first, with an example ID for each.\n"
+     "Roots: modules, local variables of live threads' frames, and objects nothing refers\n"
+     "to (held by C code). An ID is looked up, never trusted: a stale one is an error.\n"
+     "  -n N   at most N groups (default 10)\n",
+     cmd_chain, 1},
+    {"leaking", "leaking [-n N]", "objects nothing refers to, by type (held by C code)",
+     "objgraph's get_leaking_objects: the objects the gc tracks that no other object\n"
+     "refers to (roots, and objects leaked by C code), by type, with an example ID each.\n"
+     "  -n N   at most N types (default 20)\n",
+     cmd_leaking, 1},
     {"repl", "repl [-q]", "a Python REPL running inside the app",
      "Python's interactive interpreter, inside the app: the app's modules, and a copy of\n"
      "its __main__ namespace (`import __main__` for the live one). Prompts >>> and ...,\n"

@@ -77,8 +77,6 @@ static int push(walk *w, PyObject *o)
     return 0;
 }
 
-static void type_name(PyTypeObject *t, char *out, size_t n);
-
 static int visit(PyObject *o, void *arg)
 {
     walk *w = arg;
@@ -184,7 +182,7 @@ static int account(walk *w, PyObject *o)
         if (w->only && e->match < 0) {
             /* objgraph matches a short name (Foo) or a full one (module.Foo). */
             char full[256];
-            type_name(e->type, full, sizeof full);
+            heap_type_name(e->type, full, sizeof full);
             const char *dot = strrchr(full, '.');
             e->match = strcmp(full, w->only) == 0 || (dot && strcmp(dot + 1, w->only) == 0) ||
                        strcmp(e->type->tp_name, w->only) == 0;
@@ -248,7 +246,7 @@ static void walk_from(walk *w, PyObject *o)
     }
 }
 
-static void type_name(PyTypeObject *t, char *out, size_t n)
+void heap_type_name(PyTypeObject *t, char *out, size_t n)
 {
     PyObject *mod = PyObject_GetAttrString((PyObject *)t, "__module__");
     PyObject *qual = PyObject_GetAttrString((PyObject *)t, "__qualname__");
@@ -287,7 +285,7 @@ static int rows_from_types(walk *w, heap_snapshot *out)
             continue;
         heap_row *r = &out->rows[out->n++];
         r->type = e->type;
-        type_name(e->type, r->name, sizeof r->name);
+        heap_type_name(e->type, r->name, sizeof r->name);
         r->count = e->count;
         r->size = e->size;
         r->unknown = e->unknown;

@@ -1,0 +1,229 @@
+/* cmd_refs.c - `chain` and `leaking`: why objects are alive, and what nothing refers to.
+ *
+ * chain ID     the shortest chain of references from a root to that object.
+ * chain TYPE   the chains of every live instance, grouped by shape (list indices as *),
+ *              largest group first: what keeps the leak alive, for the whole type at once.
+ * leaking      objects that nothing refers to (held by C code, or roots), by type.
+ */
+#include <Python.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "heap.h"
+#include "proto.h"
+#include "refs.h"
+
+typedef struct group {
+    char *shape;
+    size_t count;
+    PyObject *example; /* borrowed, for its address */
+} group;
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const group *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->shape, y->shape);
+}
+
+static int type_matches(PyTypeObject *t, const char *name)
+{
+    char full[256];
+    heap_type_name(t, full, sizeof full);
+    const char *dot = strrchr(full, '.');
+    return strcmp(full, name) == 0 || (dot && strcmp(dot + 1, name) == 0);
+}
+
+static int parse_id(const char *s, uintptr_t *out)
+{
+    if (strncmp(s, "0x", 2) != 0 || !s[2])
+        return 0;
+    char *end;
+    unsigned long long v = strtoull(s + 2, &end, 16);
+    if (*end)
+        return 0;
+    *out = (uintptr_t)v;
+    return 1;
+}
+
+typedef struct chain_args {
+    const char *what;
+    int limit;
+} chain_args;
+
+static int chain_python(reply *r, void *arg)
+{
+    chain_args *a = arg;
+    refs_walk *w = refs_walk_new();
+    if (!w) {
+        PyErr_Clear();
+        reply_error(r, "chain: the walk failed (out of memory?)");
+        return EWW_STATUS_FAILED;
+    }
+    int status = EWW_STATUS_OK;
+    eww_buf b;
+    eww_buf_init(&b, 16u << 20);
+    uintptr_t id;
+    if (parse_id(a->what, &id)) {
+        long pos = refs_find(w, id);
+        if (pos < 0) {
+            reply_error(r,
+                        "chain: no live object has the ID %s (it may have been freed; IDs "
+                        "are printed by chain and leaking)",
+                        a->what);
+            status = EWW_STATUS_FAILED;
+        } else {
+            int rooted;
+            char name[256];
+            PyObject *o = refs_object(w, (size_t)pos);
+            heap_type_name(Py_TYPE(o), name, sizeof name);
+            if (refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data) {
+                if (rooted == -1)
+                    reply_printf(r, "%s at %p: %s\n", name, (void *)o, b.data);
+                else
+                    reply_printf(r, "%s -> %s at %p\n", b.data, name, (void *)o);
+            }
+        }
+    } else {
+        group *groups = NULL;
+        size_t ngroups = 0, total = 0;
+        for (size_t i = 0; i < refs_count(w); i++) {
+            PyObject *o = refs_object(w, i);
+            if (!type_matches(Py_TYPE(o), a->what))
+                continue;
+            total++;
+            int rooted;
+            eww_buf_reset(&b);
+            if (refs_chain(w, i, 1, &b, &rooted) < 0 || !b.data)
+                break;
+            size_t g = 0;
+            while (g < ngroups && strcmp(groups[g].shape, b.data) != 0)
+                g++;
+            if (g == ngroups) {
+                group *ng = realloc(groups, (ngroups + 1) * sizeof *groups);
+                char *copy = strdup(b.data);
+                if (!ng || !copy) {
+                    free(copy);
+                    if (ng)
+                        groups = ng;
+                    break;
+                }
+                groups = ng;
+                groups[ngroups++] = (group){.shape = copy, .count = 0, .example = o};
+            }
+            groups[g].count++;
+        }
+        char name[256] = "";
+        if (total == 0) {
+            reply_error(r, "chain: no live object of a type named '%s'", a->what);
+            status = EWW_STATUS_FAILED;
+        } else {
+            qsort(groups, ngroups, sizeof *groups, by_count_desc);
+            heap_type_name(Py_TYPE(groups[0].example), name, sizeof name);
+            for (size_t g = 0; g < ngroups && g < (size_t)a->limit; g++)
+                reply_printf(r, "%zu of %zu %s %s kept alive by:\n  %s\n  (for example %p)\n",
+                             groups[g].count, total, name, groups[g].count == 1 ? "is" : "are",
+                             groups[g].shape, (void *)groups[g].example);
+            if (ngroups > (size_t)a->limit)
+                reply_printf(r, "... and %zu more chains (chain %s -n %zu)\n",
+                             ngroups - (size_t)a->limit, a->what, ngroups);
+        }
+        for (size_t g = 0; g < ngroups; g++)
+            free(groups[g].shape);
+        free(groups);
+    }
+    eww_buf_free(&b);
+    refs_walk_free(w);
+    return status;
+}
+
+int cmd_chain(reply *r, int argc, const char **argv)
+{
+    chain_args a = {NULL, 10};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-n")) {
+            char *end;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+            if (i + 1 >= argc || *end || v < 1 || v > 100000)
+                return commands_usage_error(r, "chain", "-n takes a number of chains, not",
+                                            i + 1 < argc ? argv[i + 1] : "nothing");
+            a.limit = (int)v;
+            i++;
+        } else if (argv[i][0] == '-') {
+            return commands_usage_error(r, "chain", "unknown option", argv[i]);
+        } else if (!a.what) {
+            a.what = argv[i];
+        } else {
+            return commands_usage_error(r, "chain", "unexpected argument", argv[i]);
+        }
+    }
+    if (!a.what)
+        return commands_usage_error(r, "chain", "missing", "TYPE|ID");
+    return reply_with_python(r, chain_python, &a);
+}
+
+static int leaking_python(reply *r, void *arg)
+{
+    int limit = *(int *)arg;
+    PyObject *list = PyList_New(0);
+    heap_snapshot s;
+    if (!list || heap_walk_opts(&s, NULL, NULL, list) < 0) {
+        Py_XDECREF(list);
+        PyErr_Clear();
+        reply_error(r, "leaking: the walk failed");
+        return EWW_STATUS_FAILED;
+    }
+    heap_snapshot_free(&s);
+    heap_snapshot by;
+    if (heap_summarize_list(list, &by, NULL) < 0) {
+        Py_DECREF(list);
+        PyErr_Clear();
+        reply_error(r, "leaking: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    reply_printf(r, "%zd objects that nothing refers to (held by C code, or roots):\n",
+                 PyList_GET_SIZE(list));
+    /* largest count first */
+    for (size_t i = 0; i < by.n; i++)
+        for (size_t j = i + 1; j < by.n; j++)
+            if (by.rows[j].count > by.rows[i].count) {
+                heap_row t = by.rows[i];
+                by.rows[i] = by.rows[j];
+                by.rows[j] = t;
+            }
+    for (size_t i = 0; i < by.n && i < (size_t)limit; i++) {
+        PyObject *example = NULL;
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(list); k++)
+            if (Py_TYPE(PyList_GET_ITEM(list, k)) == by.rows[i].type) {
+                example = PyList_GET_ITEM(list, k);
+                break;
+            }
+        reply_printf(r, "  %-40s %9llu   e.g. %p\n", by.rows[i].name,
+                     (unsigned long long)by.rows[i].count, (void *)example);
+    }
+    heap_snapshot_free(&by);
+    Py_DECREF(list);
+    return EWW_STATUS_OK;
+}
+
+int cmd_leaking(reply *r, int argc, const char **argv)
+{
+    int limit = 20;
+    for (int i = 1; i < argc; i++) {
+        char *end;
+        long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+        if (strcmp(argv[i], "-n") != 0)
+            return commands_usage_error(
+                r, "leaking", argv[i][0] == '-' ? "unknown option" : "unexpected argument",
+                argv[i]);
+        if (i + 1 >= argc || *end || v < 1 || v > 100000)
+            return commands_usage_error(r, "leaking", "-n takes a number of rows, not",
+                                        i + 1 < argc ? argv[i + 1] : "nothing");
+        limit = (int)v;
+        i++;
+    }
+    return reply_with_python(r, leaking_python, &limit);
+}

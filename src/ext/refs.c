@@ -1,0 +1,404 @@
+/* refs.c - why is an object alive? Shortest chains of references from the roots a Python
+ * programmer recognises: the modules of sys.modules, the local variables of the frames of
+ * live threads, and (as the last resort) objects that nothing refers to.
+ *
+ * One breadth-first walk from the roots gives every reachable object its shortest path:
+ * the queue itself is the visit order, and each entry remembers the queue position of the
+ * object that reached it (12 bytes per object plus the seen-set). Chains are read back from
+ * those positions; only the edges printed get a label (attribute 'x', key 'k', index 3,
+ * local y, closure cell, ...), found by looking at the parent. An ID is never turned into a
+ * pointer: it is compared with the addresses the walk meets, so a stale or made-up ID is
+ * just "not found".
+ *
+ * Labelling an attribute edge of an instance whose attributes are stored inline (CPython
+ * 3.11's managed dicts) asks for its __dict__, which creates it: a handful of objects per
+ * printed chain, never during the walk itself.
+ *
+ * Not here: the console commands (cmd_refs.c).
+ */
+#include "refs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+#include "ptrset.h"
+
+#define NO_PARENT UINT32_MAX
+
+typedef struct root {
+    uint32_t pos; /* queue position of the root object */
+    char label[200];
+} root;
+
+struct refs_walk {
+    PyObject **q; /* the objects in visit order (borrowed: the GIL is held throughout) */
+    uint32_t *parent;
+    size_t n, cap;
+    eww_ptrset seen;
+    root *roots;
+    size_t nroots, rcap;
+    uint32_t expanding; /* position of the object whose referents are being visited */
+    int failed;
+    PyObject *keep; /* references to the frames' locals dicts, alive during the walk */
+};
+
+static int enqueue(refs_walk *w, PyObject *o, uint32_t parent)
+{
+    int rc = eww_ptrset_add(&w->seen, o);
+    if (rc <= 0) {
+        if (rc < 0)
+            w->failed = 1;
+        return rc;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 65536;
+        PyObject **q = realloc(w->q, cap * sizeof *q);
+        uint32_t *p = q ? realloc(w->parent, cap * sizeof *p) : NULL;
+        if (q)
+            w->q = q;
+        if (!q || !p) {
+            w->failed = 1;
+            return -1;
+        }
+        w->parent = p;
+        w->cap = cap;
+    }
+    w->q[w->n] = o;
+    w->parent[w->n] = parent;
+    w->n++;
+    return 1;
+}
+
+static int visit(PyObject *o, void *arg)
+{
+    refs_walk *w = arg;
+    enqueue(w, o, w->expanding);
+    return 0;
+}
+
+static void add_root(refs_walk *w, PyObject *o, const char *label)
+{
+    size_t before = w->n;
+    if (enqueue(w, o, NO_PARENT) != 1)
+        return;
+    if (w->nroots == w->rcap) {
+        size_t cap = w->rcap ? w->rcap * 2 : 256;
+        root *r = realloc(w->roots, cap * sizeof *r);
+        if (!r) {
+            w->failed = 1;
+            return;
+        }
+        w->roots = r;
+        w->rcap = cap;
+    }
+    root *r = &w->roots[w->nroots++];
+    r->pos = (uint32_t)before;
+    snprintf(r->label, sizeof r->label, "%s", label);
+}
+
+/* Expand the queue from position `from` to its end (breadth first). */
+static void expand(refs_walk *w, size_t from)
+{
+    for (size_t i = from; i < w->n && !w->failed; i++) {
+        PyObject *o = w->q[i];
+        traverseproc tr = Py_TYPE(o)->tp_traverse;
+        if (tr && PyObject_IS_GC(o)) {
+            w->expanding = (uint32_t)i;
+            tr(o, visit, w);
+        }
+        if (w->n >= NO_PARENT - 1) {
+            w->failed = 1; /* more than 4 billion objects: out of our index range */
+        }
+    }
+}
+
+/* Thread frames: every local variable of every frame is a root "local NAME in FUNC". */
+static void add_frame_roots(refs_walk *w)
+{
+    PyObject *frames = PyObject_CallMethod(PyImport_AddModule("sys"), "_current_frames", NULL);
+    if (!frames) {
+        PyErr_Clear();
+        return;
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(frames, &pos, &key, &value)) {
+        PyFrameObject *f = (PyFrameObject *)value;
+        Py_XINCREF(f);
+        while (f) {
+            PyCodeObject *code = PyFrame_GetCode(f);
+            PyObject *locals = PyObject_GetAttrString((PyObject *)f, "f_locals");
+            const char *fn = code ? PyUnicode_AsUTF8(code->co_name) : "?";
+            if (locals && PyDict_Check(locals)) {
+                PyList_Append(w->keep, locals);
+                PyObject *k, *v;
+                Py_ssize_t p = 0;
+                while (PyDict_Next(locals, &p, &k, &v)) {
+                    char label[200];
+                    const char *name = PyUnicode_Check(k) ? PyUnicode_AsUTF8(k) : "?";
+                    snprintf(label, sizeof label, "local %s in %s() of thread %ld", name,
+                             fn ? fn : "?", PyLong_AsLong(key));
+                    add_root(w, v, label);
+                }
+            }
+            PyErr_Clear();
+            Py_XDECREF(locals);
+            Py_XDECREF(code);
+            PyFrameObject *back = PyFrame_GetBack(f);
+            Py_DECREF(f);
+            f = back;
+        }
+    }
+    Py_DECREF(frames);
+}
+
+refs_walk *refs_walk_new(void)
+{
+    refs_walk *w = calloc(1, sizeof *w);
+    if (!w) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    eww_ptrset_init(&w->seen);
+    w->keep = PyList_New(0);
+    if (!w->keep) {
+        free(w);
+        return NULL;
+    }
+    eww_ptrset_add(&w->seen, w->keep);
+#if PY_VERSION_HEX >= 0x030A0000
+    int gc_was_enabled = PyGC_Disable();
+#endif
+    /* Modules first, by name: chains start at the module a user knows. */
+    PyObject *modules = PySys_GetObject("modules");
+    if (modules && PyDict_Check(modules)) {
+        PyObject *k, *v;
+        Py_ssize_t p = 0;
+        while (PyDict_Next(modules, &p, &k, &v)) {
+            char label[200];
+            snprintf(label, sizeof label, "module %s",
+                     PyUnicode_Check(k) ? PyUnicode_AsUTF8(k) : "?");
+            add_root(w, v, label);
+        }
+    }
+    expand(w, 0);
+    size_t before = w->n;
+    add_frame_roots(w);
+    expand(w, before);
+    /* Last: gc objects nothing reached, as roots of their own ("held by C code"). */
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *all = gc ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
+    Py_XDECREF(gc);
+    if (all && PyList_Check(all)) {
+        eww_ptrset_add(&w->seen, all);
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(all) && !w->failed; i++) {
+            size_t at = w->n;
+            add_root(w, PyList_GET_ITEM(all, i), "");
+            if (w->n > at)
+                expand(w, at);
+        }
+    }
+    PyErr_Clear();
+    Py_XDECREF(all);
+#if PY_VERSION_HEX >= 0x030A0000
+    if (gc_was_enabled)
+        PyGC_Enable();
+#endif
+    if (w->failed) {
+        refs_walk_free(w);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    return w;
+}
+
+void refs_walk_free(refs_walk *w)
+{
+    if (!w)
+        return;
+    free(w->q);
+    free(w->parent);
+    free(w->roots);
+    eww_ptrset_free(&w->seen);
+    Py_XDECREF(w->keep);
+    free(w);
+}
+
+size_t refs_count(const refs_walk *w)
+{
+    return w->n;
+}
+PyObject *refs_object(const refs_walk *w, size_t pos)
+{
+    return w->q[pos];
+}
+size_t refs_memory(const refs_walk *w)
+{
+    return w->cap * (sizeof *w->q + sizeof *w->parent) + w->seen.bytes + w->rcap * sizeof *w->roots;
+}
+
+long refs_find(const refs_walk *w, uintptr_t address)
+{
+    for (size_t i = 0; i < w->n; i++)
+        if ((uintptr_t)w->q[i] == address)
+            return (long)i;
+    return -1;
+}
+
+/* ---- labels ------------------------------------------------------------------------ */
+
+static void short_repr(PyObject *o, char *out, size_t n)
+{
+    PyObject *r = PyObject_Repr(o);
+    const char *s = r ? PyUnicode_AsUTF8(r) : NULL;
+    if (!s) {
+        PyErr_Clear();
+        s = "?";
+    }
+    if (strlen(s) > 40)
+        snprintf(out, n, "%.37s...", s);
+    else
+        snprintf(out, n, "%s", s);
+    Py_XDECREF(r);
+}
+
+/* How parent refers to child, for a chain. `star` replaces list and tuple indices with * (a
+ * chain's shape). */
+static void edge_label(PyObject *parent, PyObject *child, int star, char *out, size_t n)
+{
+    char k[64];
+    if (PyDict_Check(parent)) {
+        PyObject *key, *value;
+        Py_ssize_t p = 0;
+        while (PyDict_Next(parent, &p, &key, &value)) {
+            if (value == child) {
+                short_repr(key, k, sizeof k);
+                snprintf(out, n, "dict key %s", k);
+                return;
+            }
+            if (key == child) {
+                snprintf(out, n, "a key");
+                return;
+            }
+        }
+    } else if (PyList_Check(parent) || PyTuple_Check(parent)) {
+        PyObject *seq = parent;
+        Py_ssize_t len = PyList_Check(seq) ? PyList_GET_SIZE(seq) : PyTuple_GET_SIZE(seq);
+        for (Py_ssize_t i = 0; i < len; i++) {
+            PyObject *x = PyList_Check(seq) ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
+            if (x == child) {
+                if (star)
+                    snprintf(out, n, "%s index *", PyList_Check(seq) ? "list" : "tuple");
+                else
+                    snprintf(out, n, "%s index %zd", PyList_Check(seq) ? "list" : "tuple", i);
+                return;
+            }
+        }
+    } else if (PyAnySet_Check(parent)) {
+        snprintf(out, n, "set member");
+        return;
+    } else if (PyCell_Check(parent)) {
+        snprintf(out, n, "closure cell");
+        return;
+    } else if (!PyType_Check(parent) && !PyModule_Check(parent)) {
+        /* An instance: one of its attributes (its __dict__ is made when it is inline). */
+        PyObject *d = PyObject_GetAttrString(parent, "__dict__");
+        if (d && PyDict_Check(d)) {
+            PyObject *key, *value;
+            Py_ssize_t p = 0;
+            while (PyDict_Next(d, &p, &key, &value)) {
+                if (value == child && PyUnicode_Check(key)) {
+                    snprintf(out, n, "attribute '%s'", PyUnicode_AsUTF8(key));
+                    Py_DECREF(d);
+                    return;
+                }
+            }
+        }
+        Py_XDECREF(d);
+        PyErr_Clear();
+    }
+    snprintf(out, n, "referent of %s", Py_TYPE(parent)->tp_name);
+}
+
+/* The dict a module, class or instance keeps its attributes in, when child is that dict. */
+static int is_attribute_dict(PyObject *owner, PyObject *d)
+{
+    if (!PyDict_Check(d))
+        return 0;
+    if (PyModule_Check(owner))
+        return PyModule_GetDict(owner) == d;
+    if (PyType_Check(owner))
+        return ((PyTypeObject *)owner)->tp_dict == d;
+    return 0; /* instances' dicts are labelled by edge_label directly */
+}
+
+int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *rooted)
+{
+    /* Collect the path back to its root. */
+    size_t len = 0, cap = 64;
+    size_t *path = malloc(cap * sizeof *path);
+    if (!path)
+        return -1;
+    for (size_t p = pos;; p = w->parent[p]) {
+        if (len == cap) {
+            size_t *np = realloc(path, 2 * cap * sizeof *np);
+            if (!np) {
+                free(path);
+                return -1;
+            }
+            path = np;
+            cap *= 2;
+        }
+        path[len++] = p;
+        if (w->parent[p] == NO_PARENT)
+            break;
+    }
+    size_t rootpos = path[len - 1];
+    const char *label = "";
+    for (size_t i = 0; i < w->nroots; i++) {
+        if (w->roots[i].pos == rootpos) {
+            label = w->roots[i].label;
+            break;
+        }
+    }
+    *rooted = label[0] != '\0';
+    int rc = 0;
+    char lab[256];
+    if (*rooted) {
+        rc = eww_buf_puts(out, label);
+    } else {
+        char name[256];
+        heap_type_name(Py_TYPE(w->q[rootpos]), name, sizeof name);
+        if (rootpos == pos) {
+            *rooted = -1; /* nothing refers to the object itself */
+            rc = eww_buf_printf(out, "nothing refers to it: a reference held by C code (or a "
+                                     "leak in an extension)");
+        } else
+            rc = eww_buf_printf(out, "a %s that nothing refers to", name);
+    }
+    /* Edges from the root down to the object. */
+    for (size_t i = len - 1; i > 0 && rc == 0; i--) {
+        PyObject *parent = w->q[path[i]];
+        PyObject *child = w->q[path[i - 1]];
+        if (i >= 2 && is_attribute_dict(parent, child)) {
+            /* module -> its __dict__ -> value: say "attribute 'k'" (class attribute). */
+            PyObject *grandchild = w->q[path[i - 2]];
+            edge_label(child, grandchild, shape, lab, sizeof lab);
+            if (strncmp(lab, "dict key '", 10) == 0) {
+                char name[200];
+                snprintf(name, sizeof name, "%.*s", (int)strlen(lab + 10) - 1, lab + 10);
+                rc = eww_buf_printf(out, " -> %s '%s'",
+                                    PyType_Check(parent) ? "class attribute" : "attribute", name);
+            } else {
+                rc = eww_buf_printf(out, " -> %s", lab);
+            }
+            i--;
+            continue;
+        }
+        edge_label(parent, child, shape, lab, sizeof lab);
+        rc = eww_buf_printf(out, " -> %s", lab);
+    }
+    free(path);
+    return rc;
+}

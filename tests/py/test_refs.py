@@ -1,0 +1,134 @@
+"""Where does it leak? chain and leaking, end to end (issue: refs)."""
+
+import re
+import textwrap
+
+import pytest
+
+from conftest import App
+
+
+MODULE = '''
+class Handler:
+    def __init__(self, i):
+        self.i = i
+class Holder:
+    pass
+registry = {"bucket": [], "other": []}
+'''
+
+
+@pytest.fixture
+def refs_app(sockdir, tmp_path):
+    (tmp_path / "leakapp.py").write_text(MODULE)
+    app = App(sockdir, textwrap.dedent(f"""
+        sys.path.insert(0, {str(tmp_path)!r})
+        import leakapp, ctypes, threading
+        def run(code):
+            exec(code, globals())
+        for line in sys.stdin:
+            run(line.replace("\\\\n", "\\n"))
+            print("DONE", flush=True)
+        """), stdin=__import__("subprocess").PIPE)
+
+    def do(statement):
+        """Run a statement in the app; the lines it printed."""
+        app.proc.stdin.write(statement.replace("\n", "\\n") + "\n")
+        app.proc.stdin.flush()
+        lines = []
+        while (line := app.readline()) != "DONE":
+            assert line, app.proc.stderr.read()
+            lines.append(line)
+        return lines
+
+    app.do = do
+    assert app.do("pass") == []
+    yield app
+    app.stop()
+
+
+def chain(app, *args):
+    r = app.client("chain", *args)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_chain_of_one_object_through_dict_and_list(refs_app):
+    refs_app.do("for i in range(50): leakapp.registry['bucket'].append(leakapp.Handler(i))")
+    out = chain(refs_app, "Handler", "-n", "1")
+    example = re.search(r"\(for example (0x[0-9a-f]+)\)", out).group(1)
+    line = chain(refs_app, example)
+    assert re.fullmatch(r"module leakapp -> attribute 'registry' -> dict key 'bucket' -> "
+                        r"list index \d+ -> leakapp\.Handler at 0x[0-9a-f]+\n", line), line
+
+
+def test_chains_of_a_type_grouped_by_shape(refs_app):
+    refs_app.do("for i in range(300): leakapp.registry['bucket'].append(leakapp.Handler(i))")
+    refs_app.do("for i in range(7): leakapp.registry['other'].append(leakapp.Handler(i))")
+    out = chain(refs_app, "leakapp.Handler")
+    assert out.startswith("300 of 307 leakapp.Handler are kept alive by:\n  module leakapp -> "
+                          "attribute 'registry' -> dict key 'bucket' -> list index *\n")
+    assert ("7 of 307 leakapp.Handler are kept alive by:\n  module leakapp -> attribute "
+            "'registry' -> dict key 'other' -> list index *\n") in out
+
+
+def test_edge_kinds(refs_app):
+    refs_app.do("leakapp.holder = leakapp.Holder(); leakapp.holder.payload = leakapp.Handler(1)")
+    refs_app.do("leakapp.Holder.shared = leakapp.Handler(2)")          # class attribute
+    refs_app.do("leakapp.tup = (0, leakapp.Handler(3))")               # tuple index
+    refs_app.do("leakapp.aset = {leakapp.Handler(4)}")                 # set member
+    refs_app.do("def make():\n    x = leakapp.Handler(5)\n    return lambda: x\n"
+                "leakapp.fn = make(); del make")                        # closure cell
+    out = chain(refs_app, "Handler", "-n", "10")
+    assert "module leakapp -> attribute 'holder' -> attribute 'payload'" in out
+    assert "module leakapp -> attribute 'Holder' -> class attribute 'shared'" in out
+    assert "module leakapp -> attribute 'tup' -> tuple index *" in out
+    assert "module leakapp -> attribute 'aset' -> set member" in out
+    assert "closure cell" in out
+
+
+def test_roots_frames_and_c_references(refs_app):
+    refs_app.do("def worker():\n    keep = leakapp.Handler(8)\n    ev.wait()\n"
+                "ev = threading.Event(); threading.Thread(target=worker, daemon=True).start()")
+    refs_app.do("x = leakapp.Handler(9); ctypes.pythonapi.Py_IncRef(ctypes.py_object(x)); "
+                "cid = hex(id(x)); del x")
+    out = chain(refs_app, "Handler", "-n", "10")
+    assert re.search(r"local keep in worker\(\) of thread \d+", out)
+    assert "nothing refers to it: a reference held by C code" in out
+    [cid] = refs_app.do("print(cid, flush=True)")
+    line = chain(refs_app, cid)
+    assert line == f"leakapp.Handler at {cid}: nothing refers to it: a reference held by " \
+                   "C code (or a leak in an extension)\n"
+    r = refs_app.client("leaking", "-n", "1000")
+    assert r.returncode == 0
+    assert re.search(r"^  leakapp\.Handler +1 +e\.g\. " + cid + "$", r.stdout, re.M)
+
+
+def test_stale_and_forged_ids_are_errors_not_crashes(refs_app):
+    refs_app.do("y = leakapp.Handler(1); yid = hex(id(y)); del y")
+    [stale] = refs_app.do("print(yid, flush=True)")
+    for bad in (stale, "0xdeadbeef", "0x1", "0x" + "f" * 16):
+        r = refs_app.client("chain", bad)
+        assert r.returncode == 1
+        assert f"chain: no live object has the ID {bad}" in r.stderr
+    r = refs_app.client("chain", "NoSuchType")
+    assert r.returncode == 1 and "no live object of a type named 'NoSuchType'" in r.stderr
+    for args, msg in [([], "missing 'TYPE|ID'"), (["a", "b"], "unexpected argument 'b'"),
+                      (["x", "-n", "0"], "-n takes a number")]:
+        r = refs_app.client("chain", *args)
+        assert r.returncode == 1 and msg in r.stderr
+    assert refs_app.alive()
+
+
+def test_cycles_long_lists_and_deep_chains(refs_app):
+    refs_app.do("leakapp.cycle = leakapp.Holder(); leakapp.cycle.other = leakapp.Holder(); "
+                "leakapp.cycle.other.other = leakapp.cycle")
+    refs_app.do("leakapp.big = list(range(1000000)); leakapp.big.append(leakapp.Handler(0))")
+    refs_app.do("leakapp.deep = leakapp.Handler(1)\n"
+                "for _ in range(100000): leakapp.deep = [leakapp.deep]")
+    out = chain(refs_app, "Holder")
+    assert "module leakapp -> attribute 'cycle'" in out
+    out = chain(refs_app, "Handler", "-n", "5")
+    assert "module leakapp -> attribute 'big' -> list index *" in out
+    deep = [line for line in out.splitlines() if "attribute 'deep'" in line][0]
+    assert deep.count("list index *") == 100000
