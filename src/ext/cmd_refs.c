@@ -227,3 +227,64 @@ int cmd_leaking(reply *r, int argc, const char **argv)
     }
     return reply_with_python(r, leaking_python, &limit);
 }
+
+/* ---- trace and where (tracemalloc, through eww/_where.py) ---------------------------- */
+
+typedef struct py_args {
+    const char *func;
+    int argc;
+    const char **argv;
+} py_args;
+
+static int where_python(reply *r, void *arg)
+{
+    py_args *a = arg;
+    PyObject *mod = PyImport_ImportModule("eww._where");
+    PyObject *res = NULL;
+    if (mod && !strcmp(a->func, "trace")) {
+        PyObject *list = PyList_New(0);
+        for (int i = 0; list && i < a->argc; i++) {
+            PyObject *s = PyUnicode_FromString(a->argv[i]);
+            if (!s || PyList_Append(list, s) < 0)
+                Py_CLEAR(list);
+            Py_XDECREF(s);
+        }
+        res = list ? PyObject_CallMethod(mod, "trace", "O", list) : NULL;
+        Py_XDECREF(list);
+    } else if (mod) {
+        res = PyObject_CallMethod(mod, "where", "s", a->argv[0]);
+    }
+    Py_XDECREF(mod);
+    if (res && PyUnicode_Check(res)) {
+        reply_printf(r, "%s", PyUnicode_AsUTF8(res));
+        Py_DECREF(res);
+        return EWW_STATUS_OK;
+    }
+    Py_XDECREF(res);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *text = value ? PyObject_Str(value) : NULL;
+    const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
+    reply_error(r, "%s: %s", a->func, t ? t : "failed");
+    PyErr_Clear();
+    Py_XDECREF(text);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return EWW_STATUS_FAILED;
+}
+
+int cmd_trace(reply *r, int argc, const char **argv)
+{
+    py_args a = {"trace", argc - 1, argv + 1};
+    return reply_with_python(r, where_python, &a);
+}
+
+int cmd_where(reply *r, int argc, const char **argv)
+{
+    if (argc != 2)
+        return commands_usage_error(r, "where", argc < 2 ? "missing" : "unexpected argument",
+                                    argc < 2 ? "TYPE" : argv[2]);
+    py_args a = {"where", 1, argv + 1};
+    return reply_with_python(r, where_python, &a);
+}

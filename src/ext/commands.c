@@ -108,6 +108,16 @@ static const command table[] = {
      "refers to (roots, and objects leaked by C code), by type, with an example ID each.\n"
      "  -n N   at most N types (default 20)\n",
      cmd_leaking, 1},
+    {"where", "where TYPE", "where the live objects of a type were allocated",
+     "The allocation tracebacks of the live instances of TYPE (tracemalloc's\n"
+     "get_object_traceback), grouped and counted, largest group first. Needs allocation\n"
+     "tracing: `trace on` first; objects allocated before it have no traceback.\n",
+     cmd_where, 1},
+    {"trace", "trace on [FRAMES] | trace off", "start or stop allocation tracing (tracemalloc)",
+     "trace on [FRAMES] starts tracemalloc with FRAMES frames a traceback (default 10), so\n"
+     "that `where` can say where objects allocated from then on came from. It costs memory\n"
+     "and time for every allocation: trace off stops it and frees its memory.\n",
+     cmd_trace, 1},
     {"repl", "repl [-q]", "a Python REPL running inside the app",
      "Python's interactive interpreter, inside the app: the app's modules, and a copy of\n"
      "its __main__ namespace (`import __main__` for the live one). Prompts >>> and ...,\n"

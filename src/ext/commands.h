@@ -31,6 +31,8 @@ int cmd_growth(reply *r, int argc, const char **argv);
 int cmd_garbage(reply *r, int argc, const char **argv);
 int cmd_chain(reply *r, int argc, const char **argv);
 int cmd_leaking(reply *r, int argc, const char **argv);
+int cmd_trace(reply *r, int argc, const char **argv);
+int cmd_where(reply *r, int argc, const char **argv);
 /* Free a session's command state (C memory only: called without the GIL). */
 void commands_state_free(void *state);
 int cmd_exec(reply *r, int argc, const char **argv);

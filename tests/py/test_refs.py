@@ -1,6 +1,7 @@
 """Where does it leak? chain and leaking, end to end (issue: refs)."""
 
 import re
+import sys
 import textwrap
 
 import pytest
@@ -14,6 +15,10 @@ class Handler:
         self.i = i
 class Holder:
     pass
+class Slotted:
+    __slots__ = ("i",)
+    def __init__(self, i):
+        self.i = i
 registry = {"bucket": [], "other": []}
 '''
 
@@ -132,3 +137,29 @@ def test_cycles_long_lists_and_deep_chains(refs_app):
     assert "module leakapp -> attribute 'big' -> list index *" in out
     deep = [line for line in out.splitlines() if "attribute 'deep'" in line][0]
     assert deep.count("list index *") == 100000
+
+
+def test_where_groups_allocation_tracebacks(refs_app):
+    r = refs_app.client("where", "Handler")
+    assert r.returncode == 1 and "allocation tracing is off: run `trace on`" in r.stderr
+    r = refs_app.client("trace", "on", "5")
+    assert r.returncode == 0 and "Allocation tracing is on (5 frames)" in r.stdout
+    refs_app.do("leakapp.registry['bucket'].extend(leakapp.Slotted(i) for i in range(1000))")
+    refs_app.do("leakapp.registry['other'].append(leakapp.Slotted(-1))")
+    r = refs_app.client("where", "leakapp.Slotted")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "1000 leakapp.Slotted allocated at (most recent call first):"
+    frames = lines[1:lines.index(next(x for x in lines[1:] if not x.startswith("  ")))]
+    assert '  File "<string>", line 1' in frames  # the statement that made them
+    assert any(line.startswith("1 leakapp.Slotted allocated at") for line in lines)
+    refs_app.do("leakapp.registry['other'].append(leakapp.Handler(-1))")
+    r = refs_app.client("where", "leakapp.Handler")
+    if sys.version_info[:2] == (3, 11):  # CPython gh-101430: said plainly, not hidden
+        assert "tracemalloc cannot find the traceback of instances whose attributes are " \
+               "stored inline (CPython gh-101430" in r.stdout
+    else:
+        assert r.stdout.startswith("1 leakapp.Handler allocated at")
+    assert refs_app.client("trace", "off").stdout.startswith("Allocation tracing is off")
+    r = refs_app.client("trace", "sideways")
+    assert r.returncode == 1 and "usage: trace on [FRAMES] | trace off" in r.stderr

@@ -109,6 +109,9 @@ def main(argv):
             print(f"# {title}", flush=True)
             failed += _run_client(client, args, app.pid, outdir) != 0
         failed += _diffs(client, app.pid) != 0
+        print("# Where does it leak? What keeps every Handler alive:", flush=True)
+        failed += _run_client(client, ["{pid}", "chain", "Handler", "-n", "2"], app.pid,
+                              outdir) != 0
     finally:
         # Ctrl-C, as a user would: the program exits normally and its console removes its
         # socket (SIGTERM would kill it before its atexit handlers run).

@@ -1,0 +1,73 @@
+"""The `trace` and `where` console commands: where were the live objects of a type allocated?
+
+tracemalloc records a traceback for every allocation made while it traces; `where TYPE` looks
+up the traceback of each live instance (tracemalloc.get_object_traceback) and groups them.
+"""
+
+import sys
+import tracemalloc
+
+from . import _eww
+
+# CPython 3.11's tracemalloc.get_object_traceback() does not account for the managed-dict
+# pre-header of instances whose attributes are stored inline (CPython gh-101430, fixed in
+# 3.12): for those it finds no traceback. The public API offers no way around it.
+_INLINE_ATTRIBUTES_BUG = sys.version_info[:2] == (3, 11)
+_MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT
+
+
+def trace(args):
+    if not args or args[0] not in ("on", "off") or len(args) > 2:
+        raise ValueError("usage: trace on [FRAMES] | trace off")
+    if args[0] == "off":
+        if not tracemalloc.is_tracing():
+            return "Allocation tracing is already off.\n"
+        tracemalloc.stop()
+        return "Allocation tracing is off (its memory is freed).\n"
+    frames = 10
+    if len(args) == 2:
+        if not args[1].isdigit() or not 1 <= int(args[1]) <= 1000:
+            raise ValueError("trace on takes a number of frames from 1 to 1000")
+        frames = int(args[1])
+    if tracemalloc.is_tracing():
+        return (f"Allocation tracing is already on ({tracemalloc.get_traceback_limit()} "
+                "frames).\n")
+    tracemalloc.start(frames)
+    return (f"Allocation tracing is on ({frames} frames): objects allocated from now on get a "
+            "traceback for `where`.\n")
+
+
+def where(typename, limit=5):
+    if not tracemalloc.is_tracing():
+        raise ValueError("allocation tracing is off: run `trace on` (tracemalloc), let the app "
+                         "allocate, then `where` again")
+    objects = _eww.heap_objects(typename)
+    if not objects:
+        raise ValueError(f"no live object of a type named '{typename}'")
+    name = f"{type(objects[0]).__module__}.{type(objects[0]).__qualname__}"
+    type_flags = type(objects[0]).__flags__
+    groups = {}
+    untraced = 0
+    for o in objects:
+        tb = tracemalloc.get_object_traceback(o)
+        if tb is None:
+            untraced += 1
+            continue
+        key = tuple((f.filename, f.lineno) for f in tb)
+        groups[key] = groups.get(key, 0) + 1
+    del objects
+    lines = []
+    for key, count in sorted(groups.items(), key=lambda kv: -kv[1])[:limit]:
+        lines.append(f"{count} {name} allocated at (most recent call first):")
+        for filename, lineno in key:
+            lines.append(f'  File "{filename}", line {lineno}')
+    if untraced:
+        if _INLINE_ATTRIBUTES_BUG and groups == {} and type_flags & _MANAGED_DICT:
+            lines.append(f"{untraced} {name} have no traceback: on Python 3.11, tracemalloc "
+                         "cannot find the traceback of instances whose attributes are stored "
+                         "inline (CPython gh-101430, fixed in 3.12). Give the class "
+                         "__slots__, or use Python 3.12+.")
+        else:
+            lines.append(f"{untraced} {name} have no traceback: allocated before tracing "
+                         "started.")
+    return "\n".join(lines) + "\n"
