@@ -57,7 +57,9 @@ typedef struct chain_args {
 static int chain_python(reply *r, void *arg)
 {
     chain_args *a = arg;
-    refs_walk *w = refs_walk_new();
+    uintptr_t target = 0;
+    int by_id = parse_id(a->what, &target);
+    refs_walk *w = refs_walk_new(by_id ? target : 0);
     if (!w) {
         PyErr_Clear();
         reply_error(r, "chain: the walk failed (out of memory?)");
@@ -66,9 +68,8 @@ static int chain_python(reply *r, void *arg)
     int status = EWW_STATUS_OK;
     eww_buf b;
     eww_buf_init(&b, 16u << 20);
-    uintptr_t id;
-    if (parse_id(a->what, &id)) {
-        long pos = refs_find(w, id);
+    if (by_id) {
+        long pos = refs_find(w, target);
         if (pos < 0) {
             reply_error(r,
                         "chain: no live object has the ID %s (it may have been freed; IDs "
@@ -88,17 +89,39 @@ static int chain_python(reply *r, void *arg)
             }
         }
     } else {
+        /* Instances under the same parent share the chain up to it: compute it once. */
         group *groups = NULL;
         size_t ngroups = 0, total = 0;
+        long last_parent = -2;
+        char *parent_chain = NULL;
+        int parent_rooted = 0;
         for (size_t i = 0; i < refs_count(w); i++) {
             PyObject *o = refs_object(w, i);
             if (!type_matches(Py_TYPE(o), a->what))
                 continue;
             total++;
-            int rooted;
+            long parent = refs_parent(w, i);
             eww_buf_reset(&b);
-            if (refs_chain(w, i, 1, &b, &rooted) < 0 || !b.data)
-                break;
+            int rooted;
+            if (parent < 0 || refs_attribute_dict(w, (size_t)parent)) {
+                /* A root, or an attribute of a module or class: the whole chain (cheap). */
+                if (refs_chain(w, i, 1, &b, &rooted) < 0 || !b.data)
+                    break;
+            } else {
+                if (parent != last_parent) {
+                    eww_buf_reset(&b);
+                    if (refs_chain(w, (size_t)parent, 1, &b, &parent_rooted) < 0 || !b.data)
+                        break;
+                    free(parent_chain);
+                    parent_chain = strdup(b.data);
+                    last_parent = parent;
+                    eww_buf_reset(&b);
+                }
+                char edge[256];
+                refs_edge(w, (size_t)parent, i, 2, edge, sizeof edge);
+                if (!parent_chain || eww_buf_printf(&b, "%s -> %s", parent_chain, edge) < 0)
+                    break;
+            }
             size_t g = 0;
             while (g < ngroups && strcmp(groups[g].shape, b.data) != 0)
                 g++;
@@ -116,6 +139,7 @@ static int chain_python(reply *r, void *arg)
             }
             groups[g].count++;
         }
+        free(parent_chain);
         char name[256] = "";
         if (total == 0) {
             reply_error(r, "chain: no live object of a type named '%s'", a->what);

@@ -40,6 +40,8 @@ struct refs_walk {
     size_t nroots, rcap;
     uint32_t expanding; /* position of the object whose referents are being visited */
     int failed;
+    uintptr_t stop_at; /* chain ID: stop the walk when this address is reached */
+    int found;
     PyObject *keep; /* references to the frames' locals dicts, alive during the walk */
 };
 
@@ -73,7 +75,8 @@ static int enqueue(refs_walk *w, PyObject *o, uint32_t parent)
 static int visit(PyObject *o, void *arg)
 {
     refs_walk *w = arg;
-    enqueue(w, o, w->expanding);
+    if (enqueue(w, o, w->expanding) == 1 && w->stop_at && (uintptr_t)o == w->stop_at)
+        w->found = 1;
     return 0;
 }
 
@@ -92,15 +95,18 @@ static void add_root(refs_walk *w, PyObject *o, const char *label)
         w->roots = r;
         w->rcap = cap;
     }
+    if (w->stop_at && (uintptr_t)o == w->stop_at)
+        w->found = 1;
     root *r = &w->roots[w->nroots++];
     r->pos = (uint32_t)before;
     snprintf(r->label, sizeof r->label, "%s", label);
 }
 
-/* Expand the queue from position `from` to its end (breadth first). */
+/* Expand the queue from position `from` to its end (breadth first); stop once the object at
+ * address w->stop_at (when not 0) has been reached. */
 static void expand(refs_walk *w, size_t from)
 {
-    for (size_t i = from; i < w->n && !w->failed; i++) {
+    for (size_t i = from; i < w->n && !w->failed && !w->found; i++) {
         PyObject *o = w->q[i];
         traverseproc tr = Py_TYPE(o)->tp_traverse;
         if (tr && PyObject_IS_GC(o)) {
@@ -153,7 +159,7 @@ static void add_frame_roots(refs_walk *w)
     Py_DECREF(frames);
 }
 
-refs_walk *refs_walk_new(void)
+refs_walk *refs_walk_new(uintptr_t stop_at)
 {
     refs_walk *w = calloc(1, sizeof *w);
     if (!w) {
@@ -167,6 +173,7 @@ refs_walk *refs_walk_new(void)
         return NULL;
     }
     eww_ptrset_add(&w->seen, w->keep);
+    w->stop_at = stop_at;
 #if PY_VERSION_HEX >= 0x030A0000
     int gc_was_enabled = PyGC_Disable();
 #endif
@@ -184,15 +191,16 @@ refs_walk *refs_walk_new(void)
     }
     expand(w, 0);
     size_t before = w->n;
-    add_frame_roots(w);
+    if (!w->found)
+        add_frame_roots(w);
     expand(w, before);
     /* Last: gc objects nothing reached, as roots of their own ("held by C code"). */
-    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *gc = w->found ? NULL : PyImport_ImportModule("gc");
     PyObject *all = gc ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
     Py_XDECREF(gc);
     if (all && PyList_Check(all)) {
         eww_ptrset_add(&w->seen, all);
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(all) && !w->failed; i++) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(all) && !w->failed && !w->found; i++) {
             size_t at = w->n;
             add_root(w, PyList_GET_ITEM(all, i), "");
             if (w->n > at)
@@ -268,6 +276,10 @@ static void short_repr(PyObject *o, char *out, size_t n)
 static void edge_label(PyObject *parent, PyObject *child, int star, char *out, size_t n)
 {
     char k[64];
+    if (star == 2 && PyDict_Check(parent)) {
+        snprintf(out, n, "dict key *"); /* the last edge of a shape: keys differ by object */
+        return;
+    }
     if (PyDict_Check(parent)) {
         PyObject *key, *value;
         Py_ssize_t p = 0;
@@ -282,6 +294,10 @@ static void edge_label(PyObject *parent, PyObject *child, int star, char *out, s
                 return;
             }
         }
+    } else if (star && (PyList_Check(parent) || PyTuple_Check(parent))) {
+        /* A shape needs no index: no need to look for the child (a list can be huge). */
+        snprintf(out, n, "%s index *", PyList_Check(parent) ? "list" : "tuple");
+        return;
     } else if (PyList_Check(parent) || PyTuple_Check(parent)) {
         PyObject *seq = parent;
         Py_ssize_t len = PyList_Check(seq) ? PyList_GET_SIZE(seq) : PyTuple_GET_SIZE(seq);
@@ -401,4 +417,20 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
     }
     free(path);
     return rc;
+}
+
+long refs_parent(const refs_walk *w, size_t pos)
+{
+    return w->parent[pos] == NO_PARENT ? -1 : (long)w->parent[pos];
+}
+
+void refs_edge(const refs_walk *w, size_t parent, size_t child, int shape, char *out, size_t n)
+{
+    edge_label(w->q[parent], w->q[child], shape, out, n);
+}
+
+int refs_attribute_dict(const refs_walk *w, size_t pos)
+{
+    uint32_t gp = w->parent[pos];
+    return gp != NO_PARENT && is_attribute_dict(w->q[gp], w->q[pos]);
 }

@@ -12,8 +12,9 @@
 typedef struct refs_walk refs_walk;
 
 /* One breadth-first walk from the roots (modules, thread frames' locals, then gc objects
- * nothing reached). NULL with a Python exception on failure. */
-refs_walk *refs_walk_new(void);
+ * nothing reached); when stop_at is not 0, the walk ends as soon as the object at that
+ * address is reached. NULL with a Python exception on failure. */
+refs_walk *refs_walk_new(uintptr_t stop_at);
 void refs_walk_free(refs_walk *w);
 size_t refs_count(const refs_walk *w);
 PyObject *refs_object(const refs_walk *w, size_t pos); /* borrowed */
@@ -25,5 +26,14 @@ long refs_find(const refs_walk *w, uintptr_t address);
  * or a thread, 0 from an object nothing refers to, -1 when nothing refers to the object
  * itself. 0, or -1 when out of memory. */
 int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *rooted);
+
+/* The position of the object that reached pos, or -1 for a root. */
+long refs_parent(const refs_walk *w, size_t pos);
+/* True when the object at pos is the __dict__ of a module or class (its edges read as
+ * attributes of that module or class). */
+int refs_attribute_dict(const refs_walk *w, size_t pos);
+/* The label of the edge parent -> child ("list index 3"; with shape "list index *", "dict key
+ * *": found without looking through the parent). */
+void refs_edge(const refs_walk *w, size_t parent, size_t child, int shape, char *out, size_t n);
 
 #endif

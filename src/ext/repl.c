@@ -123,11 +123,13 @@ static void interrupt(ReplIO *io)
     pthread_mutex_lock(&io->lock);
     int waiting = io->waiting;
     pthread_mutex_unlock(&io->lock);
-    if (!waiting)
-        PyThreadState_SetAsyncExc(io->tid, PyExc_KeyboardInterrupt);
-    PyGILState_Release(gs);
+    /* Both while the GIL is held: the REPL cannot start running the line it may have just
+     * taken (and miss a queued interrupt) until we are done. */
     if (waiting)
         push(io, EV_INTERRUPT, NULL, 0);
+    else
+        PyThreadState_SetAsyncExc(io->tid, PyExc_KeyboardInterrupt);
+    PyGILState_Release(gs);
 }
 
 static void *reader_main(void *arg)
