@@ -29,7 +29,8 @@ class Handler:
 registry = {"bucket": []}
 ''', leakmod.__dict__)
 leakmod.registry["bucket"].extend(leakmod.Handler(i) for i in range(N))
-target = leakmod.registry["bucket"][N // 2]
+# Held by the registry only (a global would make the shortest chain one step long).
+target_id = hex(id(leakmod.registry["bucket"][N // 2]))
 gc.collect()
 sockdir = sys.argv[1]
 path = eww.embed(path=os.path.join(sockdir, "bench.sock"))
@@ -40,9 +41,12 @@ OPS = {
     "eww chain TYPE (every instance, grouped)": ("client", ["chain", "Handler"]),
     "eww leaking": ("client", ["leaking"]),
     "objgraph find_backref_chain (one instance)": (
-        "py", "import objgraph, inspect\nt0=time.perf_counter()\n"
-              "c=objgraph.find_backref_chain(target, inspect.ismodule)\n"
-              "t=time.perf_counter()-t0"),
+        "py", "import objgraph, inspect\n"
+              "def run():\n"
+              "    obj = leakmod.registry['bucket'][N // 2]\n"
+              "    return objgraph.find_backref_chain(obj, inspect.ismodule)\n"
+              "t0=time.perf_counter(); c=run(); t=time.perf_counter()-t0\n"
+              "assert len(c) >= 4, c"),
     "objgraph get_leaking_objects": (
         "py", "import objgraph\nt0=time.perf_counter(); x=objgraph.get_leaking_objects(); "
               "t=time.perf_counter()-t0"),
@@ -62,14 +66,14 @@ def main():
             import os
             os.mkdir(os_dir, 0o700)
             if kind == "py":
-                code = BUILD.replace("N)", f"{args.n})").replace("N //", f"{args.n} //") + op + \
+                code = (BUILD + op).replace("N)", f"{args.n})").replace("N //", f"{args.n} //") + \
                     "\nprint(json.dumps({'t': t}))"
                 p = subprocess.run([sys.executable, "-c", code, os_dir], capture_output=True,
                                    text=True, timeout=3600)
                 results[label] = json.loads(p.stdout.strip().splitlines()[-1])["t"]
             else:
                 code = BUILD.replace("N)", f"{args.n})").replace("N //", f"{args.n} //") + \
-                    "print(hex(id(target)), flush=True)\ntime.sleep(3600)"
+                    "print(target_id, flush=True)\ntime.sleep(3600)"
                 app = subprocess.Popen([sys.executable, "-c", code, os_dir],
                                        stdout=subprocess.PIPE, text=True)
                 target = app.stdout.readline().strip()

@@ -29,6 +29,30 @@ static int by_count_desc(const void *a, const void *b)
     return strcmp(x->shape, y->shape);
 }
 
+/* Whether a type is named `name`, remembered per type (a walk meets millions of objects of
+ * a few thousand types). */
+typedef struct type_cache {
+    PyTypeObject *types[8192]; /* open addressing on the pointer; NULL = empty */
+    unsigned char match[8192];
+    const char *name;
+} type_cache;
+
+static int type_matches(PyTypeObject *t, const char *name);
+
+static int cached_match(type_cache *c, PyTypeObject *t)
+{
+    size_t k = ((uintptr_t)t >> 4) & 8191;
+    for (size_t probes = 0; probes < 8192; probes++, k = (k + 1) & 8191) {
+        if (c->types[k] == t)
+            return c->match[k];
+        if (!c->types[k]) {
+            c->types[k] = t;
+            return c->match[k] = (unsigned char)type_matches(t, c->name);
+        }
+    }
+    return type_matches(t, c->name); /* a full table: just ask */
+}
+
 static int type_matches(PyTypeObject *t, const char *name)
 {
     char full[256];
@@ -93,11 +117,19 @@ static int chain_python(reply *r, void *arg)
         group *groups = NULL;
         size_t ngroups = 0, total = 0;
         long last_parent = -2;
+        type_cache *cache = calloc(1, sizeof *cache);
+        if (!cache) {
+            reply_error(r, "chain: out of memory");
+            refs_walk_free(w);
+            eww_buf_free(&b);
+            return EWW_STATUS_FAILED;
+        }
+        cache->name = a->what;
         char *parent_chain = NULL;
         int parent_rooted = 0;
         for (size_t i = 0; i < refs_count(w); i++) {
             PyObject *o = refs_object(w, i);
-            if (!type_matches(Py_TYPE(o), a->what))
+            if (!cached_match(cache, Py_TYPE(o)))
                 continue;
             total++;
             long parent = refs_parent(w, i);
@@ -140,6 +172,7 @@ static int chain_python(reply *r, void *arg)
             groups[g].count++;
         }
         free(parent_chain);
+        free(cache);
         char name[256] = "";
         if (total == 0) {
             reply_error(r, "chain: no live object of a type named '%s'", a->what);
