@@ -13,7 +13,7 @@ from . import _eww
 from .heap import HiddenDict
 
 __all__ = ["typestats", "most_common_types", "show_most_common_types", "growth",
-           "show_growth", "count", "by_type", "get_leaking_objects"]
+           "show_growth", "count", "by_type", "get_leaking_objects", "find_backref_chain"]
 
 _peak_stats = HiddenDict()  # show_growth's memory: never counted as the app's
 
@@ -109,3 +109,17 @@ def get_leaking_objects(objects=None):
             ids.difference_update(id(r) for r in gc.get_referents(o))
         return [o for o in objects if id(o) in ids]
     return _eww.heap_leaking()
+
+
+def find_backref_chain(obj, predicate, max_depth=20, extra_ignore=()):
+    """[x, ..., obj]: a shortest chain of references to obj from an object x for which
+    predicate(x) is true (objgraph's signature; e.g. predicate=inspect.ismodule). [obj] when
+    there is none within max_depth. eww finds it with one breadth-first walk from the roots
+    (modules, thread locals) instead of one gc.get_referrers scan per step."""
+    ignore = {id(o) for o in extra_ignore}
+    chain = _eww.ref_chain(obj)
+    for i, x in enumerate(chain):
+        if id(x) not in ignore and predicate(x):
+            rest = chain[i:]
+            return rest if len(rest) - 1 <= max_depth else [obj]
+    return [obj]

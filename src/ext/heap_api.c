@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "heap.h"
+#include "refs.h"
 
 typedef struct {
     PyObject_HEAD heap_snapshot snap;
@@ -186,7 +187,24 @@ static PyObject *heap_leaking(PyObject *mod, PyObject *unused)
     return list;
 }
 
+/* ref_chain(obj) -> [root, ..., obj]: the shortest chain of references to obj */
+static PyObject *ref_chain(PyObject *mod, PyObject *obj)
+{
+    (void)mod;
+    refs_walk *w = refs_walk_new((uintptr_t)obj);
+    if (!w)
+        return NULL;
+    long pos = refs_find(w, (uintptr_t)obj);
+    PyObject *res = pos < 0 ? PyList_New(0) : refs_chain_objects(w, (size_t)pos);
+    refs_walk_free(w);
+    return res;
+}
+
 static PyMethodDef heap_functions[] = {
+    {"ref_chain", ref_chain, METH_O,
+     "ref_chain(obj) -> [root, ..., obj]: the shortest chain of references from a root "
+     "(a module, a thread's local variable, or an object nothing refers to); [] when obj "
+     "is not reachable from any of them."},
     {"heap_objects", heap_objects, METH_VARARGS,
      "heap_objects(typename=None) -> every live object the heap walk reaches (only those of "
      "the type with that short or full name, when given)."},

@@ -434,3 +434,22 @@ int refs_attribute_dict(const refs_walk *w, size_t pos)
     uint32_t gp = w->parent[pos];
     return gp != NO_PARENT && is_attribute_dict(w->q[gp], w->q[pos]);
 }
+
+PyObject *refs_chain_objects(const refs_walk *w, size_t pos)
+{
+    size_t len = 0;
+    for (size_t p = pos;; p = w->parent[p]) {
+        len++;
+        if (w->parent[p] == NO_PARENT)
+            break;
+    }
+    PyObject *list = PyList_New((Py_ssize_t)len);
+    size_t i = len;
+    for (size_t p = pos; list && i > 0; p = w->parent[p]) {
+        Py_INCREF(w->q[p]);
+        PyList_SET_ITEM(list, (Py_ssize_t)--i, w->q[p]);
+        if (w->parent[p] == NO_PARENT)
+            break;
+    }
+    return list;
+}

@@ -29,6 +29,8 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
 
 /* The position of the object that reached pos, or -1 for a root. */
 long refs_parent(const refs_walk *w, size_t pos);
+/* The objects of the chain, from its root to the object at pos (a new list). */
+PyObject *refs_chain_objects(const refs_walk *w, size_t pos);
 /* True when the object at pos is the __dict__ of a module or class (its edges read as
  * attributes of that module or class). */
 int refs_attribute_dict(const refs_walk *w, size_t pos);

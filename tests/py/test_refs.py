@@ -163,3 +163,24 @@ def test_where_groups_allocation_tracebacks(refs_app):
     assert refs_app.client("trace", "off").stdout.startswith("Allocation tracing is off")
     r = refs_app.client("trace", "sideways")
     assert r.returncode == 1 and "usage: trace on [FRAMES] | trace off" in r.stderr
+
+
+def test_find_backref_chain_matches_objgraph(refs_app):
+    refs_app.do("for i in range(100): leakapp.registry['bucket'].append(leakapp.Handler(i))")
+    raw = refs_app.raw()
+    raw.hello()
+    status, out, err = raw.command("exec", """
+import inspect, objgraph as o_graph, leakapp
+from eww import objgraph
+target = leakapp.registry['bucket'][42]
+ours = objgraph.find_backref_chain(target, inspect.ismodule)
+theirs = o_graph.find_backref_chain(target, inspect.ismodule)
+assert ours[0] is leakapp and ours[-1] is target, ours
+assert len(ours) == len(theirs), (ours, theirs)
+assert [type(x) for x in ours] == [type(x) for x in theirs]
+assert objgraph.find_backref_chain(target, inspect.ismodule, max_depth=1) == [target]
+assert objgraph.find_backref_chain(target, lambda x: False) == [target]
+print("ok")
+""")
+    assert status == 0, out + err
+    assert out == "ok\n"
