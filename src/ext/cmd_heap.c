@@ -131,13 +131,8 @@ static int parse_summary(reply *r, int argc, const char **argv, summary_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-n") || !strcmp(a, "--limit")) {
-            char *end;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
-            if (i + 1 >= argc || *end || v < 1 || v > 1000000)
-                return commands_usage_error(r, "summary", "-n takes a number of rows, not",
-                                            i + 1 < argc ? argv[i + 1] : "nothing");
-            o->limit = (int)v;
-            i++;
+            if (commands_count_option(r, "summary", "rows", argc, argv, &i, 1000000, &o->limit))
+                return EWW_STATUS_FAILED;
         } else if (!strcmp(a, "--sort")) {
             const char *v = i + 1 < argc ? argv[++i] : "";
             if (!strcmp(v, "size"))
@@ -151,8 +146,7 @@ static int parse_summary(reply *r, int argc, const char **argv, summary_opts *o)
         } else if (!strcmp(a, "--json")) {
             o->json = 1;
         } else {
-            return commands_usage_error(r, "summary",
-                                        a[0] == '-' ? "unknown option" : "unexpected argument", a);
+            return commands_bad_argument(r, "summary", a);
         }
     }
     return 0;
@@ -168,16 +162,9 @@ static void progress(void *arg, uint64_t objects, double seconds)
 
 static int report_walk_error(reply *r, const char *what)
 {
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyObject *text = value ? PyObject_Str(value) : NULL;
-    const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
-    reply_error(r, "%s: the heap walk failed: %s", what, t ? t : "unknown error");
-    PyErr_Clear();
-    Py_XDECREF(text);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
+    char why[512];
+    python_error_text(why, sizeof why);
+    reply_error(r, "%s: the heap walk failed: %s", what, why);
     return EWW_STATUS_FAILED;
 }
 
@@ -290,8 +277,7 @@ static int diff_python(reply *r, void *arg)
 int cmd_diff(reply *r, int argc, const char **argv)
 {
     if (argc > 1)
-        return commands_usage_error(
-            r, "diff", argv[1][0] == '-' ? "unknown option" : "unexpected argument", argv[1]);
+        return commands_bad_argument(r, "diff", argv[1]);
     return reply_with_python(r, diff_python, NULL);
 }
 
@@ -400,16 +386,10 @@ int cmd_growth(reply *r, int argc, const char **argv)
 {
     int limit = 10;
     for (int i = 1; i < argc; i++) {
-        char *end;
-        long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
         if (strcmp(argv[i], "-n") != 0)
-            return commands_usage_error(
-                r, "growth", argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
-        if (i + 1 >= argc || *end || v < 1 || v > 1000000)
-            return commands_usage_error(r, "growth", "-n takes a number of rows, not",
-                                        i + 1 < argc ? argv[i + 1] : "nothing");
-        limit = (int)v;
-        i++;
+            return commands_bad_argument(r, "growth", argv[i]);
+        if (commands_count_option(r, "growth", "rows", argc, argv, &i, 1000000, &limit))
+            return EWW_STATUS_FAILED;
     }
     return reply_with_python(r, growth_python, &limit);
 }
@@ -435,7 +415,6 @@ static int garbage_python(reply *r, void *arg)
 int cmd_garbage(reply *r, int argc, const char **argv)
 {
     if (argc > 1)
-        return commands_usage_error(
-            r, "garbage", argv[1][0] == '-' ? "unknown option" : "unexpected argument", argv[1]);
+        return commands_bad_argument(r, "garbage", argv[1]);
     return reply_with_python(r, garbage_python, NULL);
 }

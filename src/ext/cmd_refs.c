@@ -202,24 +202,25 @@ int cmd_chain(reply *r, int argc, const char **argv)
     chain_args a = {NULL, 10};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-n")) {
-            char *end;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
-            if (i + 1 >= argc || *end || v < 1 || v > 100000)
-                return commands_usage_error(r, "chain", "-n takes a number of chains, not",
-                                            i + 1 < argc ? argv[i + 1] : "nothing");
-            a.limit = (int)v;
-            i++;
-        } else if (argv[i][0] == '-') {
-            return commands_usage_error(r, "chain", "unknown option", argv[i]);
-        } else if (!a.what) {
+            if (commands_count_option(r, "chain", "chains", argc, argv, &i, 100000, &a.limit))
+                return EWW_STATUS_FAILED;
+        } else if (argv[i][0] != '-' && !a.what) {
             a.what = argv[i];
         } else {
-            return commands_usage_error(r, "chain", "unexpected argument", argv[i]);
+            return commands_bad_argument(r, "chain", argv[i]);
         }
     }
     if (!a.what)
         return commands_usage_error(r, "chain", "missing", "TYPE|ID");
     return reply_with_python(r, chain_python, &a);
+}
+
+static int by_count_then_name(const void *a, const void *b)
+{
+    const heap_row *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->name, y->name);
 }
 
 static int leaking_python(reply *r, void *arg)
@@ -243,14 +244,7 @@ static int leaking_python(reply *r, void *arg)
     }
     reply_printf(r, "%zd objects that nothing refers to (held by C code, or roots):\n",
                  PyList_GET_SIZE(list));
-    /* largest count first */
-    for (size_t i = 0; i < by.n; i++)
-        for (size_t j = i + 1; j < by.n; j++)
-            if (by.rows[j].count > by.rows[i].count) {
-                heap_row t = by.rows[i];
-                by.rows[i] = by.rows[j];
-                by.rows[j] = t;
-            }
+    qsort(by.rows, by.n, sizeof *by.rows, by_count_then_name);
     for (size_t i = 0; i < by.n && i < (size_t)limit; i++) {
         PyObject *example = NULL;
         for (Py_ssize_t k = 0; k < PyList_GET_SIZE(list); k++)
@@ -270,17 +264,10 @@ int cmd_leaking(reply *r, int argc, const char **argv)
 {
     int limit = 20;
     for (int i = 1; i < argc; i++) {
-        char *end;
-        long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
         if (strcmp(argv[i], "-n") != 0)
-            return commands_usage_error(
-                r, "leaking", argv[i][0] == '-' ? "unknown option" : "unexpected argument",
-                argv[i]);
-        if (i + 1 >= argc || *end || v < 1 || v > 100000)
-            return commands_usage_error(r, "leaking", "-n takes a number of rows, not",
-                                        i + 1 < argc ? argv[i + 1] : "nothing");
-        limit = (int)v;
-        i++;
+            return commands_bad_argument(r, "leaking", argv[i]);
+        if (commands_count_option(r, "leaking", "rows", argc, argv, &i, 100000, &limit))
+            return EWW_STATUS_FAILED;
     }
     return reply_with_python(r, leaking_python, &limit);
 }
@@ -318,16 +305,9 @@ static int where_python(reply *r, void *arg)
         return EWW_STATUS_OK;
     }
     Py_XDECREF(res);
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyObject *text = value ? PyObject_Str(value) : NULL;
-    const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
-    reply_error(r, "%s: %s", a->func, t ? t : "failed");
-    PyErr_Clear();
-    Py_XDECREF(text);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
+    char why[512];
+    python_error_text(why, sizeof why);
+    reply_error(r, "%s: %s", a->func, why);
     return EWW_STATUS_FAILED;
 }
 

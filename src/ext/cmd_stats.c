@@ -92,14 +92,7 @@ static int stats_list(reply *r, int json)
         rc |= any ? 0 : eww_buf_puts(&b, "  (none yet: eww.graph(name, (x, y)))\n");
     }
     free(all);
-    if (rc != 0) {
-        eww_buf_free(&b);
-        reply_error(r, "stats: out of memory");
-        return EWW_STATUS_FAILED;
-    }
-    reply_write(r, b.data, b.len);
-    eww_buf_free(&b);
-    return EWW_STATUS_OK;
+    return reply_buffer(r, &b, rc, "stats");
 }
 
 /* Look a name up; errors are reported. */
@@ -159,14 +152,7 @@ static int stats_one(reply *r, const char *name, int json)
         rc |= json ? eww_buf_puts(&b, "]}\n") : 0;
         free(pts);
     }
-    if (rc != 0) {
-        eww_buf_free(&b);
-        reply_error(r, "stats: out of memory");
-        return EWW_STATUS_FAILED;
-    }
-    reply_write(r, b.data, b.len);
-    eww_buf_free(&b);
-    return EWW_STATUS_OK;
+    return reply_buffer(r, &b, rc, "stats");
 }
 
 /* The chart's file name: -f FILE (a plain name), or the graph's name made safe; ".svg" is
@@ -248,7 +234,7 @@ int cmd_stats(reply *r, int argc, const char **argv)
         else if (!strcmp(a, "--json"))
             json = 1;
         else if (a[0] == '-' && a[1])
-            return commands_usage_error(r, "stats", "unknown option", a);
+            return commands_bad_argument(r, "stats", a);
         else if (!name)
             name = a;
         else
@@ -314,8 +300,7 @@ int cmd_memory(reply *r, int argc, const char **argv)
         if (!strcmp(argv[i], "--json"))
             m.json = 1;
         else
-            return commands_usage_error(
-                r, "memory", argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
+            return commands_bad_argument(r, "memory", argv[i]);
     }
     eww_memstat ms;
     eww_memstat_read(&ms);

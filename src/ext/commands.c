@@ -9,6 +9,7 @@
 #include "commands.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -123,9 +124,9 @@ static const command table[] = {
      "its __main__ namespace (`import __main__` for the live one). Prompts >>> and ...,\n"
      "expression values echoed, tracebacks printed. Its output goes to you; the app's own\n"
      "output, from its other threads, goes where it always went. input() reads from you.\n"
-     "exit(), quit(), sys.exit() or Ctrl-D end the REPL, never the app. Ctrl-C interrupts\n"
-     "the running statement (Python code; a blocking C call ends first). Tab completes names\n"
-     "(with libedit). Every statement raises the audit event eww.repl.exec.\n"
+     "The exit and quit builtins, sys.exit and Ctrl-D end the REPL, never the app. Ctrl-C\n"
+     "interrupts the running statement (Python code; a blocking C call ends first). Tab\n"
+     "completes names (with libedit). Every statement raises the audit event eww.repl.exec.\n"
      "  -q   no banner ('eww PID repl -q < script.py' runs a script, status 1 if it raised)\n",
      cmd_repl, 1},
     {"exec", "exec CODE", "run Python code inside the app and print its output",
@@ -169,11 +170,6 @@ int commands_dispatch(reply *r, int argc, const char **argv)
     return c->fn(r, argc, argv);
 }
 
-static int usage_error(reply *r, const command *c, const char *what, const char *arg)
-{
-    return commands_usage_error(r, c->name, what, arg);
-}
-
 int commands_usage_error(reply *r, const char *name, const char *what, const char *arg)
 {
     /* Every usage line of the command: `stats` has three forms. */
@@ -192,10 +188,31 @@ int commands_usage_error(reply *r, const char *name, const char *what, const cha
     return EWW_STATUS_FAILED;
 }
 
+int commands_bad_argument(reply *r, const char *name, const char *arg)
+{
+    return commands_usage_error(r, name, arg[0] == '-' ? "unknown option" : "unexpected argument",
+                                arg);
+}
+
+int commands_count_option(reply *r, const char *name, const char *what, int argc, const char **argv,
+                          int *i, long max, int *out)
+{
+    char *end = NULL;
+    long v = *i + 1 < argc ? strtol(argv[*i + 1], &end, 10) : -1;
+    if (*i + 1 >= argc || *end || v < 1 || v > max) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "-n takes a number of %s, not", what);
+        return commands_usage_error(r, name, msg, *i + 1 < argc ? argv[*i + 1] : "nothing");
+    }
+    *out = (int)v;
+    (*i)++;
+    return 0;
+}
+
 static int cmd_help(reply *r, int argc, const char **argv)
 {
     if (argc > 2)
-        return usage_error(r, find("help"), "unexpected argument", argv[2]);
+        return commands_bad_argument(r, "help", argv[2]);
     if (argc == 2) {
         const command *c = find(argv[1]);
         if (!c) {
@@ -229,14 +246,12 @@ static int shell_quote(eww_buf *b, const char *arg)
 
 static int cmd_info(reply *r, int argc, const char **argv)
 {
-    const command *self = find("info");
     int json = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else
-            return usage_error(
-                r, self, argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
+            return commands_bad_argument(r, "info", argv[i]);
     }
     const server_facts *f = server_get_facts();
     const server_options *o = server_get_options();
@@ -286,12 +301,5 @@ static int cmd_info(reply *r, int argc, const char **argv)
                              f->python, f->executable, up, p.threads, rss, EWW_VERSION,
                              EWW_PROTO_VERSION, sock, sessions, o->max_sessions);
     }
-    if (rc != 0) {
-        eww_buf_free(&b);
-        reply_error(r, "info: out of memory");
-        return EWW_STATUS_FAILED;
-    }
-    reply_write(r, b.data, b.len);
-    eww_buf_free(&b);
-    return EWW_STATUS_OK;
+    return reply_buffer(r, &b, rc, "info");
 }

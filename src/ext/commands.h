@@ -21,6 +21,13 @@ int commands_dispatch(reply *r, int argc, const char **argv);
  * returns EWW_STATUS_FAILED. */
 int commands_usage_error(reply *r, const char *name, const char *what, const char *arg);
 
+/* "unknown option '-x'" or "unexpected argument 'x'", with the usage. EWW_STATUS_FAILED. */
+int commands_bad_argument(reply *r, const char *name, const char *arg);
+/* argv[*i] is -n: read its value (1..max) into *out and step over it. 0, or
+ * EWW_STATUS_FAILED after reporting a missing or bad value. */
+int commands_count_option(reply *r, const char *name, const char *what, int argc, const char **argv,
+                          int *i, long max, int *out);
+
 /* Handlers living in their own files. */
 int cmd_stats(reply *r, int argc, const char **argv);
 int cmd_memory(reply *r, int argc, const char **argv);

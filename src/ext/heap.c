@@ -297,25 +297,26 @@ static int rows_from_types(walk *w, heap_snapshot *out)
     return 0;
 }
 
+static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
+                     heap_progress_fn progress, void *progress_arg);
+
 int heap_walk(heap_snapshot *out)
 {
-    return heap_walk_opts(out, NULL, NULL, NULL);
+    return walk_heap(out, NULL, NULL, NULL, NULL, NULL);
 }
-
-static heap_progress_fn next_progress; /* for the next walk (GIL held throughout) */
-static void *next_progress_arg;
 
 int heap_walk_progress(heap_snapshot *out, heap_progress_fn fn, void *arg)
 {
-    next_progress = fn;
-    next_progress_arg = arg;
-    int rc = heap_walk_opts(out, NULL, NULL, NULL);
-    next_progress = NULL;
-    next_progress_arg = NULL;
-    return rc;
+    return walk_heap(out, NULL, NULL, NULL, fn, arg);
 }
 
 int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking)
+{
+    return walk_heap(out, collect, only, leaking, NULL, NULL);
+}
+
+static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
+                     heap_progress_fn progress, void *progress_arg)
 {
     memset(out, 0, sizeof *out);
     struct timespec t0, t1;
@@ -325,8 +326,8 @@ int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyOb
     eww_ptrset_init(&w.seen);
     w.collect = collect;
     w.only = only;
-    w.progress = next_progress;
-    w.progress_arg = next_progress_arg;
+    w.progress = progress;
+    w.progress_arg = progress_arg;
     w.next_report = 1.0;
     clock_gettime(CLOCK_MONOTONIC, &w.start);
     eww_ptrset referenced;

@@ -525,16 +525,9 @@ static int repl_python(reply *r, void *arg)
     }
     if (PyErr_Occurred()) {
         /* The REPL machinery itself failed: tell the user what, keep the app untouched. */
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyObject *text = value ? PyObject_Str(value) : NULL;
-        const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
-        reply_error(r, "%s: %s", a->source ? "exec" : "repl", t ? t : "internal error");
-        PyErr_Clear();
-        Py_XDECREF(text);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
+        char why[512];
+        python_error_text(why, sizeof why);
+        reply_error(r, "%s: %s", a->source ? "exec" : "repl", why);
     }
     Py_XDECREF(io);
     Py_XDECREF(mod);
@@ -548,8 +541,7 @@ int cmd_repl(reply *r, int argc, const char **argv)
         if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
             a.quiet = 1;
         else
-            return commands_usage_error(
-                r, "repl", argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
+            return commands_bad_argument(r, "repl", argv[i]);
     }
     return reply_with_python(r, repl_python, &a);
 }

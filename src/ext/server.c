@@ -220,6 +220,17 @@ int reply_error(reply *r, const char *fmt, ...)
     return 0;
 }
 
+int reply_buffer(reply *r, eww_buf *b, int rc, const char *command)
+{
+    if (rc == 0 && b->data)
+        reply_write(r, b->data, b->len);
+    eww_buf_free(b);
+    if (rc == 0)
+        return EWW_STATUS_OK;
+    reply_error(r, "%s: out of memory", command);
+    return EWW_STATUS_FAILED;
+}
+
 int reply_progress(reply *r, const char *text)
 {
     if (r->broken || reply_flush(r) < 0)
@@ -562,6 +573,20 @@ static void *listener_main(void *arg)
     return NULL;
 }
 
+void python_error_text(char *out, size_t outlen)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *text = value ? PyObject_Str(value) : NULL;
+    const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
+    snprintf(out, outlen, "%s", t ? t : "(no message)");
+    PyErr_Clear();
+    Py_XDECREF(text);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+}
+
 /* ---- auditor ----------------------------------------------------------------------- */
 
 static void audit_one(const audit_item *a)
@@ -571,16 +596,9 @@ static void audit_one(const audit_item *a)
     int rc = PySys_Audit("eww.session.open", "Kil", (unsigned long long)a->session_id,
                          (int)a->peer_pid, (long)a->peer_uid);
     if (rc < 0) {
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyObject *text = value ? PyObject_Str(value) : NULL;
-        const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
-        snprintf(msg, sizeof msg, "refused by an audit hook: %s", t ? t : "(no message)");
-        PyErr_Clear();
-        Py_XDECREF(text);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
+        char why[200];
+        python_error_text(why, sizeof why);
+        snprintf(msg, sizeof msg, "refused by an audit hook: %s", why);
     }
     PyGILState_Release(gs);
 
@@ -673,7 +691,7 @@ static void atfork_child(void)
 /* ---- lifecycle --------------------------------------------------------------------- */
 
 /* Remove sockets in dir whose process is gone (left by a killed app, or a forked child
- * that ended with os._exit()). */
+ * that ended through os._exit, which runs no atexit handler). */
 static void prune_stale(const char *dir)
 {
     DIR *d = opendir(dir);

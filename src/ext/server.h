@@ -72,6 +72,9 @@ __attribute__((format(printf, 2, 3)))
 #endif
 int reply_error(reply *r, const char *fmt, ...);
 int reply_flush(reply *r);
+/* The end of a command that built its answer in b: send it and return EWW_STATUS_OK, or,
+ * when building it failed (rc != 0), say "<command>: out of memory" and fail. Frees b. */
+int reply_buffer(reply *r, eww_buf *b, int rc, const char *command);
 /* Tell the client how a long command is going (a PROGRESS frame; shown on a terminal). */
 int reply_progress(reply *r, const char *text);
 /* Send structured data for the client (DATA frames, split at EWW_FRAME_MAX with MORE). */
@@ -82,5 +85,8 @@ int reply_data(reply *r, const char *data, size_t n);
  * command has written so far, so the user sees the GIL-free part of an answer even while the
  * app holds the GIL. Returns fn's result, or EWW_STATUS_FAILED. */
 int reply_with_python(reply *r, int (*fn)(reply *r, void *arg), void *arg);
+
+/* The pending Python exception's str() into out, and the exception cleared. GIL held. */
+void python_error_text(char *out, size_t outlen);
 
 #endif
