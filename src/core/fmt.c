@@ -56,3 +56,18 @@ void eww_fmt_double(char *out, size_t outlen, double v)
             return;
     }
 }
+
+char *eww_fmt_count(char *out, size_t outlen, unsigned long long v)
+{
+    char raw[32];
+    int len = snprintf(raw, sizeof raw, "%llu", v);
+    size_t o = 0;
+    for (int i = 0; i < len && o + 2 < outlen; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = raw[i];
+    }
+    if (outlen)
+        out[o < outlen ? o : outlen - 1] = '\0';
+    return out;
+}

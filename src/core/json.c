@@ -3,8 +3,7 @@
 
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
+size_t eww_utf8_len(const unsigned char *s)
 {
     size_t n;
     if (s[0] < 0x80)
@@ -36,7 +35,7 @@ int eww_json_str(eww_buf *b, const char *str)
             rc = eww_buf_printf(b, "\\u%04x", *s);
             s++;
         } else {
-            size_t n = utf8_len(s);
+            size_t n = eww_utf8_len(s);
             if (n == 0) {
                 rc = eww_buf_puts(b, "\\ufffd");
                 s++;

@@ -1,19 +1,26 @@
 """Drop-in for a subset of objgraph: `from eww import objgraph`.
 
 Same signatures and output formats as objgraph 3.6 for typestats, most_common_types,
-show_most_common_types, growth, show_growth, count, by_type and get_leaking_objects. The
-difference: eww counts every live object (objgraph counts gc.get_objects() only, so it never
-sees str, int, untracked dicts and tuples, nor the frozen generation), in C, and never counts
-its own objects.
+show_most_common_types, growth, show_growth, count, by_type, get_leaking_objects,
+find_backref_chain, show_backrefs and show_refs. The difference: eww counts every live object
+(objgraph counts gc.get_objects() only, so it never sees str, int, untracked dicts and tuples,
+nor the frozen generation), in C, and never counts its own objects; its graphs come from one
+pass over the heap per level instead of one gc.get_referrers scan per node, and it never
+runs gc.collect() first.
 """
 
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 from . import _eww
 from .heap import HiddenDict
 
 __all__ = ["typestats", "most_common_types", "show_most_common_types", "growth",
-           "show_growth", "count", "by_type", "get_leaking_objects", "find_backref_chain"]
+           "show_growth", "count", "by_type", "get_leaking_objects", "find_backref_chain",
+           "show_backrefs", "show_refs"]
 
 _peak_stats = HiddenDict()  # show_growth's memory: never counted as the app's
 
@@ -123,3 +130,84 @@ def find_backref_chain(obj, predicate, max_depth=20, extra_ignore=()):
             rest = chain[i:]
             return rest if len(rest) - 1 <= max_depth else [obj]
     return [obj]
+
+
+def show_backrefs(objs, max_depth=3, extra_ignore=(), filter=None, too_many=10,
+                  highlight=None, filename=None, extra_info=None,
+                  refcounts=False, shortnames=True, output=None,
+                  extra_node_attrs=None):
+    """The graph of what refers to objs, objgraph's: DOT written to output (a file object),
+    to filename when it ends in .dot, else drawn by Graphviz's dot into filename (its
+    extension is the format) or, without a filename, into a temporary PNG (xdot shows it
+    when installed). extra_ignore holds ids of objects never drawn; filter(obj), highlight(obj),
+    extra_info(obj) and extra_node_attrs(obj) are called for candidate and drawn objects. The
+    search stops at modules, takes at most too_many referrers a node, max_depth levels."""
+    return _show_graph(objs, True, max_depth, extra_ignore, filter, too_many, highlight,
+                       filename, extra_info, refcounts, shortnames, output, extra_node_attrs)
+
+
+def show_refs(objs, max_depth=3, extra_ignore=(), filter=None, too_many=10,
+              highlight=None, filename=None, extra_info=None,
+              refcounts=False, shortnames=True, output=None,
+              extra_node_attrs=None):
+    """The graph of what objs refer to, objgraph's (see show_backrefs for the arguments)."""
+    return _show_graph(objs, False, max_depth, extra_ignore, filter, too_many, highlight,
+                       filename, extra_info, refcounts, shortnames, output, extra_node_attrs)
+
+
+def _show_graph(objs, backwards, max_depth, extra_ignore, filter, too_many, highlight,
+                filename, extra_info, refcounts, shortnames, output, extra_node_attrs):
+    if not isinstance(objs, (list, tuple)):
+        objs = [objs]
+    if filename and output:
+        raise ValueError("Cannot specify both output and filename.")
+    ignore = set(extra_ignore)
+    ignore.update((id(objs), id(extra_ignore), id(ignore)))
+    for depth in (0, 1):  # this function and show_backrefs/show_refs, and their locals
+        frame = sys._getframe(depth)
+        ignore.update((id(frame), id(frame.f_locals)))
+    del frame
+    dot, nodes = _eww.ref_graph(
+        list(objs), backwards, max_depth=max_depth, too_many=too_many, ignore=ignore,
+        filter=filter, highlight=highlight, extra_info=extra_info,
+        extra_node_attrs=extra_node_attrs, refcounts=refcounts, shortnames=shortnames)
+    if output:
+        output.write(dot)
+        return None
+    if filename and filename.endswith(".dot"):
+        dot_filename = filename
+        with open(filename, "w", encoding="utf-8") as f:
+            f.write(dot)
+    else:
+        fd, dot_filename = tempfile.mkstemp(prefix="objgraph-", suffix=".dot", text=True)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(dot)
+    print("Graph written to %s (%d nodes)" % (dot_filename, nodes))
+    _present_graph(dot_filename, filename)
+    return None
+
+
+def _present_graph(dot_filename, filename=None):
+    """objgraph's: draw the .dot file into filename with dot, or show it with xdot."""
+    if filename == dot_filename:
+        return
+    if not filename and shutil.which("xdot"):
+        print("Spawning graph viewer (xdot)")
+        subprocess.Popen(["xdot", dot_filename], close_fds=True)
+    elif shutil.which("dot"):
+        if not filename:
+            print("Graph viewer (xdot) not found, generating a png instead")
+            filename = dot_filename[:-4] + ".png"
+        ext = os.path.splitext(filename)[1]
+        cmd = ["dot", "-T" + ext[1:], "-o" + filename, dot_filename]
+        returncode = subprocess.call(cmd, close_fds=False)
+        if returncode != 0:
+            print('dot failed (exit code %d) while executing "%s"'
+                  % (returncode, " ".join(cmd)))
+        else:
+            print("Image generated as %s" % filename)
+    elif not filename:
+        print("Graph viewer (xdot) and image renderer (dot) not found,"
+              " not doing anything else")
+    else:
+        print("Image renderer (dot) not found, not doing anything else")

@@ -3,6 +3,8 @@
  * chain ID     the shortest chain of references from a root to that object.
  * chain TYPE   the chains of every live instance, grouped by shape (list indices as *),
  *              largest group first: what keeps the leak alive, for the whole type at once.
+ * backrefs     the graph of what refers to an object (or to a few instances of a type), as
+ *              DOT for the client to draw (graph.c).
  * leaking      objects that nothing refers to (held by C code, or roots), by type.
  */
 #include <Python.h>
@@ -11,6 +13,9 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dot.h"
+#include "fmt.h"
+#include "graph.h"
 #include "heap.h"
 #include "proto.h"
 #include "refs.h"
@@ -180,10 +185,14 @@ static int chain_python(reply *r, void *arg)
         } else {
             qsort(groups, ngroups, sizeof *groups, by_count_desc);
             heap_type_name(Py_TYPE(groups[0].example), name, sizeof name);
-            for (size_t g = 0; g < ngroups && g < (size_t)a->limit; g++)
-                reply_printf(r, "%zu of %zu %s %s kept alive by:\n  %s\n  (for example %p)\n",
-                             groups[g].count, total, name, groups[g].count == 1 ? "is" : "are",
-                             groups[g].shape, (void *)groups[g].example);
+            for (size_t g = 0; g < ngroups && g < (size_t)a->limit; g++) {
+                char c1[32], c2[32];
+                reply_printf(r, "%s of %s %s %s kept alive by:\n  %s\n  (for example %p)\n",
+                             eww_fmt_count(c1, sizeof c1, groups[g].count),
+                             eww_fmt_count(c2, sizeof c2, total), name,
+                             groups[g].count == 1 ? "is" : "are", groups[g].shape,
+                             (void *)groups[g].example);
+            }
             if (ngroups > (size_t)a->limit)
                 reply_printf(r, "... and %zu more chains (chain %s -n %zu)\n",
                              ngroups - (size_t)a->limit, a->what, ngroups);
@@ -213,6 +222,177 @@ int cmd_chain(reply *r, int argc, const char **argv)
     if (!a.what)
         return commands_usage_error(r, "chain", "missing", "TYPE|ID");
     return reply_with_python(r, chain_python, &a);
+}
+
+/* ---- backrefs: the graph of referrers (graph.c), drawn by the client ----------------- */
+
+typedef struct backrefs_args {
+    const char *what;
+    int depth, max_nodes;
+    const char *file;
+} backrefs_args;
+
+static void backrefs_progress(void *arg, int depth, double seconds)
+{
+    char text[128];
+    snprintf(text, sizeof text, "backrefs: %d level%s searched (%.0f s)", depth,
+             depth == 1 ? "" : "s", seconds);
+    reply_progress(arg, text);
+}
+
+/* Up to k live instances of the type named `name`, spread evenly over all of them: the
+ * gc-tracked ones from gc.get_objects(), else (str, int, ...) from a heap walk. A new list
+ * (empty when there is none), or NULL with an exception; *total is how many there are. */
+static PyObject *sample_instances(const char *name, Py_ssize_t k, Py_ssize_t *total)
+{
+    type_cache *cache = calloc(1, sizeof *cache);
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *all = gc && cache ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
+    PyObject *matches = all ? PyList_New(0) : NULL;
+    Py_XDECREF(gc);
+    if (!cache)
+        PyErr_NoMemory();
+    if (matches) {
+        cache->name = name;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(all); i++) {
+            PyObject *o = PyList_GET_ITEM(all, i);
+            if (cached_match(cache, Py_TYPE(o)) && PyList_Append(matches, o) < 0) {
+                Py_CLEAR(matches);
+                break;
+            }
+        }
+    }
+    Py_XDECREF(all);
+    free(cache);
+    if (matches && PyList_GET_SIZE(matches) == 0) {
+        heap_snapshot s;
+        if (heap_walk_opts(&s, matches, name, NULL) < 0)
+            Py_CLEAR(matches);
+        else
+            heap_snapshot_free(&s);
+    }
+    if (!matches)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(matches);
+    *total = n;
+    PyObject *sample = PyList_New(0);
+    for (Py_ssize_t j = 0; sample && j < k && j < n; j++) {
+        if (PyList_Append(sample, PyList_GET_ITEM(matches, n <= k ? j : j * n / k)) < 0)
+            Py_CLEAR(sample);
+    }
+    Py_DECREF(matches); /* before the search: this list refers to every instance */
+    return sample;
+}
+
+static int backrefs_python(reply *r, void *arg)
+{
+    backrefs_args *a = arg;
+    uintptr_t id = 0;
+    int by_id = parse_id(a->what, &id);
+    char fallback[256], file[256], title[512];
+    snprintf(fallback, sizeof fallback, "backrefs-%s", a->what);
+    if (commands_file_name(r, "backrefs", a->file, fallback, file, sizeof file) < 0)
+        return EWW_STATUS_FAILED;
+    Py_ssize_t total = 1;
+    PyObject *targets = by_id ? PyList_New(0) : sample_instances(a->what, 3, &total);
+    if (!targets) {
+        char why[256];
+        python_error_text(why, sizeof why);
+        reply_error(r, "backrefs: %s", why);
+        return EWW_STATUS_FAILED;
+    }
+    char name[256] = "", count[32];
+    if (!by_id && total == 0) {
+        Py_DECREF(targets);
+        reply_error(r, "backrefs: no live object of a type named '%s'", a->what);
+        return EWW_STATUS_FAILED;
+    }
+    if (!by_id) {
+        heap_type_name(Py_TYPE(PyList_GET_ITEM(targets, 0)), name, sizeof name);
+        if (total == 1)
+            snprintf(title, sizeof title, "What refers to the only %s", name);
+        else
+            snprintf(title, sizeof title, "What refers to %zd of the %s %s objects",
+                     PyList_GET_SIZE(targets), eww_fmt_count(count, sizeof count, (uint64_t)total),
+                     name);
+    } else {
+        snprintf(title, sizeof title, "What refers to %s", a->what);
+    }
+    graph_opts o = {
+        .backwards = 1,
+        .max_depth = a->depth,
+        .too_many = 10,
+        .max_nodes = (size_t)a->max_nodes,
+        .console = 1,
+        .find_id = by_id ? id : 0,
+        .title = title,
+        .progress = backrefs_progress,
+        .progress_arg = r,
+    };
+    eww_buf dot;
+    eww_buf_init(&dot, 256u << 20);
+    int rc = eww_graph_data_header(&dot, file, 0);
+    size_t header = dot.len;
+    graph_result res;
+    if (rc == 0 && graph_dot(targets, &o, &dot, &res) < 0) {
+        char why[256];
+        python_error_text(why, sizeof why);
+        reply_error(r, "backrefs: %s", why);
+        rc = -1;
+    } else if (rc == 0 && !res.found) {
+        reply_error(r,
+                    "backrefs: no live object has the ID %s (it may have been freed; IDs are "
+                    "printed by chain, leaking and backrefs)",
+                    a->what);
+        rc = -1;
+    } else if (rc != 0) {
+        reply_error(r, "backrefs: out of memory");
+    }
+    Py_DECREF(targets);
+    if (rc != 0) {
+        eww_buf_free(&dot);
+        return EWW_STATUS_FAILED;
+    }
+    /* The header again, now that the number of nodes is known (same length or longer). */
+    eww_buf out;
+    eww_buf_init(&out, 256u << 20);
+    rc = eww_graph_data_header(&out, file, (unsigned long)res.nodes);
+    rc = rc ? rc : eww_buf_append(&out, dot.data + header, dot.len - header);
+    eww_buf_free(&dot);
+    if (rc != 0) {
+        reply_error(r, "backrefs: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    reply_printf(r, "%s: %zu nodes, depth %d%s\n", title, res.nodes, a->depth,
+                 res.cut ? " (stopped at the node limit: -n for more)" : "");
+    reply_data(r, out.data, out.len);
+    eww_buf_free(&out);
+    return EWW_STATUS_OK;
+}
+
+int cmd_backrefs(reply *r, int argc, const char **argv)
+{
+    backrefs_args a = {NULL, 3, 100, NULL};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-d")) {
+            if (commands_count_option(r, "backrefs", "levels", argc, argv, &i, 20, &a.depth))
+                return EWW_STATUS_FAILED;
+        } else if (!strcmp(argv[i], "-n")) {
+            if (commands_count_option(r, "backrefs", "nodes", argc, argv, &i, 10000, &a.max_nodes))
+                return EWW_STATUS_FAILED;
+        } else if (!strcmp(argv[i], "-f")) {
+            if (i + 1 >= argc)
+                return commands_usage_error(r, "backrefs", "-f takes a file name, not", "nothing");
+            a.file = argv[++i];
+        } else if (argv[i][0] != '-' && !a.what) {
+            a.what = argv[i];
+        } else {
+            return commands_bad_argument(r, "backrefs", argv[i]);
+        }
+    }
+    if (!a.what)
+        return commands_usage_error(r, "backrefs", "missing", "TYPE|ID");
+    return reply_with_python(r, backrefs_python, &a);
 }
 
 static int by_count_then_name(const void *a, const void *b)

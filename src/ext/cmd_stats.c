@@ -155,27 +155,15 @@ static int stats_one(reply *r, const char *name, int json)
     return reply_buffer(r, &b, rc, "stats");
 }
 
-/* The chart's file name: -f FILE (a plain name), or the graph's name made safe; ".svg" is
- * added unless it is there. Errors are reported. */
+/* The chart's file name: -f FILE or the graph's name, made plain; ".svg" is added unless it
+ * is there. Errors are reported. */
 static int chart_file(reply *r, const char *file, const char *name, char *out, size_t outlen)
 {
-    if (file && (strchr(file, '/') || file[0] == '.' || !file[0])) {
-        reply_error(r, "stats: -f takes a plain file name (no '/', not starting with '.'); "
-                       "the chart is written in the client's working directory");
+    if (commands_file_name(r, "stats", file, name, out, outlen - 4) < 0)
         return -1;
-    }
-    const char *base = file ? file : name;
-    size_t n = strlen(base);
-    int has_ext = n > 4 && strcasecmp(base + n - 4, ".svg") == 0;
-    if (n + 5 > outlen || n + 4 > 250) {
-        reply_error(r, "stats: file name too long");
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)base[i];
-        out[i] = (c == '/' || c < 0x20 || (i == 0 && c == '.')) ? '_' : (char)c;
-    }
-    snprintf(out + n, outlen - n, "%s", has_ext ? "" : ".svg");
+    size_t n = strlen(out);
+    if (!(n > 4 && strcasecmp(out + n - 4, ".svg") == 0))
+        snprintf(out + n, outlen - n, ".svg");
     return 0;
 }
 

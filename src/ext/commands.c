@@ -104,6 +104,22 @@ static const command table[] = {
      "to (held by C code). An ID is looked up, never trusted: a stale one is an error.\n"
      "  -n N   at most N groups (default 10)\n",
      cmd_chain, 1},
+    {"backrefs", "backrefs TYPE|ID [-d DEPTH] [-n MAXNODES] [-f FILE]",
+     "the graph of what refers to an object, drawn with Graphviz",
+     "Who refers to the object with this ID, who refers to those, and so on up to DEPTH\n"
+     "references away (default 3); for a TYPE, the same for 3 of its live instances,\n"
+     "spread over all of them. Nodes show the type, the ID and a short repr; edges say how\n"
+     "(attribute 'x', dict key 'k', list index 3, local y). The search stops at modules\n"
+     "and classes, draws at most 10 referrers a node (the rest are counted) and at most\n"
+     "MAXNODES nodes (default 100). An object nothing refers to is marked: C code holds it.\n"
+     "The client draws FILE.svg with Graphviz's dot when it is installed, else writes the\n"
+     "DOT text to FILE.dot and says how to draw it. FILE (default backrefs-TYPE or\n"
+     "backrefs-ID) is a plain name in the client's directory; FILE.dot always writes DOT,\n"
+     "FILE.png and FILE.pdf draw those formats, and - prints the DOT text.\n"
+     "  -d DEPTH      references away from the object (1 to 20, default 3)\n"
+     "  -n MAXNODES   nodes at most (1 to 10000, default 100)\n"
+     "  -f FILE       where the client writes the graph\n",
+     cmd_backrefs, 1},
     {"leaking", "leaking [-n N]", "objects nothing refers to, by type (held by C code)",
      "objgraph's get_leaking_objects: the objects the gc tracks that no other object\n"
      "refers to (roots, and objects leaked by C code), by type, with an example ID each.\n"
@@ -200,12 +216,36 @@ int commands_count_option(reply *r, const char *name, const char *what, int argc
     char *end = NULL;
     long v = *i + 1 < argc ? strtol(argv[*i + 1], &end, 10) : -1;
     if (*i + 1 >= argc || *end || v < 1 || v > max) {
-        char msg[64];
-        snprintf(msg, sizeof msg, "-n takes a number of %s, not", what);
+        char msg[96];
+        snprintf(msg, sizeof msg, "%.8s takes a number of %s (1 to %ld), not", argv[*i], what, max);
         return commands_usage_error(r, name, msg, *i + 1 < argc ? argv[*i + 1] : "nothing");
     }
     *out = (int)v;
     (*i)++;
+    return 0;
+}
+
+int commands_file_name(reply *r, const char *name, const char *file, const char *fallback,
+                       char *out, size_t outlen)
+{
+    if (file && (strchr(file, '/') || file[0] == '.' || !file[0])) {
+        reply_error(r,
+                    "%s: -f takes a plain file name (no '/', not starting with '.'); "
+                    "the client writes it in its working directory",
+                    name);
+        return -1;
+    }
+    const char *base = file ? file : fallback;
+    size_t n = strlen(base);
+    if (n + 1 > outlen || n > 200) {
+        reply_error(r, "%s: file name too long (200 bytes at most)", name);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)base[i];
+        out[i] = (c == '/' || c < 0x20 || (i == 0 && c == '.')) ? '_' : (char)c;
+    }
+    out[n] = '\0';
     return 0;
 }
 

@@ -23,10 +23,16 @@ int commands_usage_error(reply *r, const char *name, const char *what, const cha
 
 /* "unknown option '-x'" or "unexpected argument 'x'", with the usage. EWW_STATUS_FAILED. */
 int commands_bad_argument(reply *r, const char *name, const char *arg);
-/* argv[*i] is -n: read its value (1..max) into *out and step over it. 0, or
- * EWW_STATUS_FAILED after reporting a missing or bad value. */
+/* argv[*i] is an option taking a count (-n, -d): read its value (1..max) into *out and step
+ * over it. 0, or EWW_STATUS_FAILED after reporting a missing or bad value. */
 int commands_count_option(reply *r, const char *name, const char *what, int argc, const char **argv,
                           int *i, long max, int *out);
+
+/* The name of a file the client writes: -f FILE (which must be a plain name: no '/', not
+ * starting with '.'), else fallback made plain ('/', control characters and a leading '.'
+ * become '_'). 0, or -1 after reporting the error. */
+int commands_file_name(reply *r, const char *name, const char *file, const char *fallback,
+                       char *out, size_t outlen);
 
 /* Handlers living in their own files. */
 int cmd_stats(reply *r, int argc, const char **argv);
@@ -37,6 +43,7 @@ int cmd_diff(reply *r, int argc, const char **argv);
 int cmd_growth(reply *r, int argc, const char **argv);
 int cmd_garbage(reply *r, int argc, const char **argv);
 int cmd_chain(reply *r, int argc, const char **argv);
+int cmd_backrefs(reply *r, int argc, const char **argv);
 int cmd_leaking(reply *r, int argc, const char **argv);
 int cmd_trace(reply *r, int argc, const char **argv);
 int cmd_where(reply *r, int argc, const char **argv);

@@ -7,6 +7,8 @@
 #define PY_SSIZE_T_CLEAN
 #include "heap_api.h"
 
+#include "graph.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,7 +202,61 @@ static PyObject *ref_chain(PyObject *mod, PyObject *obj)
     return res;
 }
 
+/* ref_graph(objs, backwards, max_depth=3, too_many=10, ignore=None, filter=None,
+ *           highlight=None, extra_info=None, extra_node_attrs=None, refcounts=False,
+ *           shortnames=True) -> (dot, nodes): objgraph's show_backrefs/show_refs graph */
+static PyObject *ref_graph(PyObject *mod, PyObject *args, PyObject *kw)
+{
+    (void)mod;
+    static char *names[] = {
+        "objs",      "backwards",  "max_depth",        "too_many",  "ignore",     "filter",
+        "highlight", "extra_info", "extra_node_attrs", "refcounts", "shortnames", NULL};
+    PyObject *objs, *ignore = Py_None, *filter = Py_None, *highlight = Py_None,
+                    *extra_info = Py_None, *extra_attrs = Py_None;
+    int backwards, max_depth = 3, too_many = 10, refcounts = 0, shortnames = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!p|iiOOOOOpp:ref_graph", names, &PyList_Type,
+                                     &objs, &backwards, &max_depth, &too_many, &ignore, &filter,
+                                     &highlight, &extra_info, &extra_attrs, &refcounts,
+                                     &shortnames))
+        return NULL;
+    if (max_depth < 0 || too_many < 0) {
+        PyErr_SetString(PyExc_ValueError, "max_depth and too_many must not be negative");
+        return NULL;
+    }
+#define OPT(x) ((x) == Py_None ? NULL : (x))
+    graph_opts o = {
+        .backwards = backwards,
+        .max_depth = max_depth,
+        .too_many = too_many,
+        .max_nodes = (size_t)-1,
+        .ignore = OPT(ignore),
+        .filter = OPT(filter),
+        .highlight = OPT(highlight),
+        .extra_info = OPT(extra_info),
+        .extra_node_attrs = OPT(extra_attrs),
+        .refcounts = refcounts,
+        .shortnames = shortnames,
+    };
+#undef OPT
+    eww_buf b;
+    eww_buf_init(&b, (size_t)1 << 30);
+    graph_result res;
+    if (graph_dot(objs, &o, &b, &res) < 0) {
+        eww_buf_free(&b);
+        return NULL;
+    }
+    PyObject *r =
+        Py_BuildValue("(s#n)", b.data ? b.data : "", (Py_ssize_t)b.len, (Py_ssize_t)res.nodes);
+    eww_buf_free(&b);
+    return r;
+}
+
 static PyMethodDef heap_functions[] = {
+    {"ref_graph", (PyCFunction)(void (*)(void))ref_graph, METH_VARARGS | METH_KEYWORDS,
+     "ref_graph(objs, backwards, max_depth=3, too_many=10, ignore=None, filter=None, "
+     "highlight=None, extra_info=None, extra_node_attrs=None, refcounts=False, "
+     "shortnames=True) -> (dot, nodes): the graph of objgraph's show_backrefs (backwards) or "
+     "show_refs, as DOT text. ignore is a collection of ids never drawn."},
     {"ref_chain", ref_chain, METH_O,
      "ref_chain(obj) -> [root, ..., obj]: the shortest chain of references from a root "
      "(a module, a thread's local variable, or an object nothing refers to); [] when obj "

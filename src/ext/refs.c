@@ -256,26 +256,138 @@ long refs_find(const refs_walk *w, uintptr_t address)
 
 /* ---- labels ------------------------------------------------------------------------ */
 
-static void short_repr(PyObject *o, char *out, size_t n)
+/* UTF-8 of the first `chars` characters of a str (lone surrogates escaped), into out. */
+static void str_prefix(PyObject *u, Py_ssize_t chars, char *out, size_t n)
 {
-    PyObject *r = PyObject_Repr(o);
-    const char *s = r ? PyUnicode_AsUTF8(r) : NULL;
-    if (!s) {
-        PyErr_Clear();
-        s = "?";
-    }
-    if (strlen(s) > 40)
-        snprintf(out, n, "%.37s...", s);
+    PyObject *head = PyUnicode_GET_LENGTH(u) > chars ? PyUnicode_Substring(u, 0, chars) : u;
+    PyObject *b = head ? PyUnicode_AsEncodedString(head, "utf-8", "backslashreplace") : NULL;
+    if (b)
+        snprintf(out, n, "%s", PyBytes_AS_STRING(b));
     else
-        snprintf(out, n, "%s", s);
-    Py_XDECREF(r);
+        snprintf(out, n, "?");
+    Py_XDECREF(b);
+    if (head != u)
+        Py_XDECREF(head);
+    PyErr_Clear();
 }
 
-/* How parent refers to child, for a chain. `star` replaces list and tuple indices with * (a
- * chain's shape). */
-static void edge_label(PyObject *parent, PyObject *child, int star, char *out, size_t n)
+void refs_short_repr(PyObject *o, char *out, size_t n)
+{
+    char s[256];
+    if (PyUnicode_Check(o) && PyUnicode_GET_LENGTH(o) > 40) {
+        /* Never the repr of a long string: its first characters, quoted. */
+        PyObject *head = PyUnicode_Substring(o, 0, 40);
+        PyObject *r = head ? PyObject_Repr(head) : NULL;
+        if (r)
+            str_prefix(r, 37, s, sizeof s);
+        else
+            snprintf(s, sizeof s, "?");
+        Py_XDECREF(head);
+        Py_XDECREF(r);
+        PyErr_Clear();
+        snprintf(out, n, "%s...", s);
+        return;
+    }
+    int overflow = 0;
+    if (PyLong_Check(o) && (PyLong_AsLongLongAndOverflow(o, &overflow), overflow)) {
+        /* A huge int's repr is slow (and refused past 4300 digits): its size instead. */
+        PyObject *bits = PyObject_CallMethod(o, "bit_length", NULL);
+        long long nbits = bits ? PyLong_AsLongLong(bits) : -1LL;
+        Py_XDECREF(bits);
+        PyErr_Clear();
+        if (nbits < 0 || nbits > 128) {
+            snprintf(out, n, "(an int of %lld bits)", nbits);
+            return;
+        }
+    }
+    if ((PyList_Check(o) || PyDict_Check(o) || PyAnySet_Check(o) ||
+         (PyTuple_Check(o) && PyTuple_GET_SIZE(o) > 4))) {
+        snprintf(out, n, "%zd items", PyObject_Length(o));
+        return;
+    }
+    PyObject *r = PyObject_Repr(o);
+    if (!r) {
+        /* A __repr__ that raises: say so, never let it escape. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        snprintf(out, n, "(repr raised %s)", type ? ((PyTypeObject *)type)->tp_name : "an error");
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return;
+    }
+    if (!PyUnicode_Check(r)) {
+        Py_DECREF(r);
+        snprintf(out, n, "?");
+        return;
+    }
+    int cut = PyUnicode_GET_LENGTH(r) > 40;
+    str_prefix(r, cut ? 37 : 40, s, sizeof s);
+    snprintf(out, n, "%s%s", s, cut ? "..." : "");
+    Py_DECREF(r);
+}
+
+/* Which local variable of a frame holds child ("local x in f()"), when one does. */
+static int frame_label(PyObject *frame, PyObject *child, char *out, size_t n)
+{
+    PyObject *locals = PyObject_GetAttrString(frame, "f_locals");
+    PyCodeObject *code = PyFrame_GetCode((PyFrameObject *)frame);
+    const char *fn = code ? PyUnicode_AsUTF8(code->co_name) : NULL;
+    int found = 0;
+    if (locals && PyDict_Check(locals)) {
+        PyObject *key, *value;
+        Py_ssize_t p = 0;
+        while (!found && PyDict_Next(locals, &p, &key, &value)) {
+            if (value == child && PyUnicode_Check(key)) {
+                snprintf(out, n, "local %s in %s()", PyUnicode_AsUTF8(key), fn ? fn : "?");
+                found = 1;
+            }
+        }
+    }
+    Py_XDECREF(locals);
+    Py_XDECREF(code);
+    PyErr_Clear();
+    return found;
+}
+
+/* The name of a well-known slot of a function, method or class that holds child, or NULL. */
+static const char *slot_name(PyObject *parent, PyObject *child)
+{
+    if (PyFunction_Check(parent)) {
+        PyFunctionObject *f = (PyFunctionObject *)parent;
+        return child == f->func_globals      ? "__globals__"
+               : child == f->func_closure    ? "__closure__"
+               : child == f->func_defaults   ? "__defaults__"
+               : child == f->func_kwdefaults ? "__kwdefaults__"
+               : child == f->func_dict       ? "__dict__"
+               : child == f->func_code       ? "__code__"
+                                             : NULL;
+    }
+    if (PyMethod_Check(parent))
+        return child == PyMethod_GET_SELF(parent)       ? "__self__"
+               : child == PyMethod_GET_FUNCTION(parent) ? "__func__"
+                                                        : NULL;
+    if (PyType_Check(parent)) {
+        PyTypeObject *t = (PyTypeObject *)parent;
+        return child == t->tp_dict               ? "__dict__"
+               : child == t->tp_mro              ? "__mro__"
+               : child == t->tp_bases            ? "__bases__"
+               : child == (PyObject *)t->tp_base ? "__base__"
+                                                 : NULL;
+    }
+    if (PyModule_Check(parent))
+        return child == PyModule_GetDict(parent) ? "__dict__" : NULL;
+    return NULL;
+}
+
+void refs_edge_label(PyObject *parent, PyObject *child, int star, char *out, size_t n)
 {
     char k[64];
+    const char *slot = slot_name(parent, child);
+    if (slot) {
+        snprintf(out, n, "%s", slot);
+        return;
+    }
     if (star == 2 && PyDict_Check(parent)) {
         snprintf(out, n, "dict key *"); /* the last edge of a shape: keys differ by object */
         return;
@@ -285,7 +397,7 @@ static void edge_label(PyObject *parent, PyObject *child, int star, char *out, s
         Py_ssize_t p = 0;
         while (PyDict_Next(parent, &p, &key, &value)) {
             if (value == child) {
-                short_repr(key, k, sizeof k);
+                refs_short_repr(key, k, sizeof k);
                 snprintf(out, n, "dict key %s", k);
                 return;
             }
@@ -317,9 +429,18 @@ static void edge_label(PyObject *parent, PyObject *child, int star, char *out, s
     } else if (PyCell_Check(parent)) {
         snprintf(out, n, "closure cell");
         return;
-    } else if (!PyType_Check(parent) && !PyModule_Check(parent)) {
+    } else if (PyFrame_Check(parent)) {
+        if (frame_label(parent, child, out, n))
+            return;
+    } else if (!PyType_Check(parent) && !PyModule_Check(parent) &&
+               (Py_TYPE(parent)->tp_dictoffset != 0)) {
         /* An instance: one of its attributes (its __dict__ is made when it is inline). */
         PyObject *d = PyObject_GetAttrString(parent, "__dict__");
+        if (d && d == child) {
+            snprintf(out, n, "__dict__");
+            Py_DECREF(d);
+            return;
+        }
         if (d && PyDict_Check(d)) {
             PyObject *key, *value;
             Py_ssize_t p = 0;
@@ -347,6 +468,18 @@ static int is_attribute_dict(PyObject *owner, PyObject *d)
     if (PyType_Check(owner))
         return ((PyTypeObject *)owner)->tp_dict == d;
     return 0; /* instances' dicts are labelled by edge_label directly */
+}
+
+void refs_attribute_label(PyObject *owner, PyObject *d, PyObject *child, int shape, char *out,
+                          size_t n)
+{
+    char lab[256];
+    refs_edge_label(d, child, shape, lab, sizeof lab);
+    if (strncmp(lab, "dict key '", 10) == 0)
+        snprintf(out, n, "%s '%.*s", PyType_Check(owner) ? "class attribute" : "attribute",
+                 (int)strlen(lab + 10), lab + 10);
+    else
+        snprintf(out, n, "%s", lab);
 }
 
 int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *rooted)
@@ -399,20 +532,12 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
         PyObject *child = w->q[path[i - 1]];
         if (i >= 2 && is_attribute_dict(parent, child)) {
             /* module -> its __dict__ -> value: say "attribute 'k'" (class attribute). */
-            PyObject *grandchild = w->q[path[i - 2]];
-            edge_label(child, grandchild, shape, lab, sizeof lab);
-            if (strncmp(lab, "dict key '", 10) == 0) {
-                char name[200];
-                snprintf(name, sizeof name, "%.*s", (int)strlen(lab + 10) - 1, lab + 10);
-                rc = eww_buf_printf(out, " -> %s '%s'",
-                                    PyType_Check(parent) ? "class attribute" : "attribute", name);
-            } else {
-                rc = eww_buf_printf(out, " -> %s", lab);
-            }
+            refs_attribute_label(parent, child, w->q[path[i - 2]], shape, lab, sizeof lab);
+            rc = eww_buf_printf(out, " -> %s", lab);
             i--;
             continue;
         }
-        edge_label(parent, child, shape, lab, sizeof lab);
+        refs_edge_label(parent, child, shape, lab, sizeof lab);
         rc = eww_buf_printf(out, " -> %s", lab);
     }
     free(path);
@@ -426,7 +551,7 @@ long refs_parent(const refs_walk *w, size_t pos)
 
 void refs_edge(const refs_walk *w, size_t parent, size_t child, int shape, char *out, size_t n)
 {
-    edge_label(w->q[parent], w->q[child], shape, out, n);
+    refs_edge_label(w->q[parent], w->q[child], shape, out, n);
 }
 
 int refs_attribute_dict(const refs_walk *w, size_t pos)

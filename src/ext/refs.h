@@ -38,4 +38,17 @@ int refs_attribute_dict(const refs_walk *w, size_t pos);
  * *": found without looking through the parent). */
 void refs_edge(const refs_walk *w, size_t parent, size_t child, int shape, char *out, size_t n);
 
+/* How parent refers to child: "attribute 'x'", "dict key 'k'", "list index 3", "local y in
+ * f()", "closure cell", "__globals__", ... With star, list and tuple indices are * (and with
+ * star == 2 dict keys too). Never fails: "referent of TYPE" when nothing better is known. */
+void refs_edge_label(PyObject *parent, PyObject *child, int star, char *out, size_t n);
+/* owner (a module or class) keeps child in its attribute dict d: "attribute 'k'" (or "class
+ * attribute 'k'"). */
+void refs_attribute_label(PyObject *owner, PyObject *d, PyObject *child, int shape, char *out,
+                          size_t n);
+/* A short repr for a label, that is safe: a long str is cut before its repr is made, a huge
+ * int is described, containers give their length, a __repr__ that raises is reported; at most
+ * 40 characters. The GIL is held; never leaves an exception set. */
+void refs_short_repr(PyObject *o, char *out, size_t n);
+
 #endif

@@ -1,5 +1,6 @@
 /* test_fmt_json.c - human-readable numbers (fmt.c) and JSON strings (json.c). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "check.h"
@@ -36,6 +37,19 @@ static void test_duration(void)
     CHECK_STR(s, "?");
 }
 
+static void test_count(void)
+{
+    char s[32];
+    CHECK_STR(eww_fmt_count(s, sizeof s, 0), "0");
+    CHECK_STR(eww_fmt_count(s, sizeof s, 999), "999");
+    CHECK_STR(eww_fmt_count(s, sizeof s, 1000), "1,000");
+    CHECK_STR(eww_fmt_count(s, sizeof s, 9998), "9,998");
+    CHECK_STR(eww_fmt_count(s, sizeof s, 1234567), "1,234,567");
+    CHECK_STR(eww_fmt_count(s, sizeof s, 18446744073709551615ull), "18,446,744,073,709,551,615");
+    char tiny[4];
+    CHECK(strlen(eww_fmt_count(tiny, sizeof tiny, 123456)) < sizeof tiny); /* never overruns */
+}
+
 static void test_double(void)
 {
     char s[64];
@@ -68,6 +82,7 @@ int main(void)
 {
     RUN(test_bytes);
     RUN(test_duration);
+    RUN(test_count);
     RUN(test_double);
     RUN(test_json);
     return check_failures != 0;
