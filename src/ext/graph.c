@@ -42,6 +42,8 @@ typedef struct pmap {
     size_t mask, n;
 } pmap;
 
+#define GONE UINTPTR_MAX /* the value of a key that is no longer a node */
+
 static size_t pmap_hash(uintptr_t k)
 {
     uint64_t h = (uint64_t)(k >> 4) * 0x9E3779B97F4A7C15ull;
@@ -115,6 +117,7 @@ typedef struct gnode {
     int depth;      /* edges from a target */
     int expand;     /* its neighbours are searched */
     int referred;   /* backwards: some object refers to it */
+    int redo;       /* console: became the owner of the dict it was; search it again */
     uint32_t pend;  /* candidates recorded in the current pass */
     uint32_t shown; /* edges drawn */
     uint64_t more;  /* neighbours not drawn (too_many, max_nodes) */
@@ -149,6 +152,8 @@ typedef struct graph {
     uint32_t cap; /* candidates kept per node and pass */
     int failed;
     int cut;
+    int redo;      /* a pass for the nodes marked redo only */
+    int fold_only; /* a pass that only finds the instances of the last level's dicts */
     size_t peak_bytes;
 } graph;
 
@@ -216,10 +221,10 @@ static int visit_back(PyObject *o, void *arg)
 {
     graph *g = arg;
     uintptr_t v;
-    if (!pmap_get(&g->map, (uintptr_t)o, &v))
+    if (!pmap_get(&g->map, (uintptr_t)o, &v) || v == GONE)
         return 0;
     gnode *t = &g->nodes[v];
-    if (t->depth != g->depth || !t->expand)
+    if (t->depth != g->depth || !t->expand || (g->redo && !t->redo))
         return 0;
     if (!t->o) { /* find_id: the address is a live object after all */
         Py_INCREF(o);
@@ -277,6 +282,20 @@ static int culled(const graph *g, PyObject *o)
     return proper_module(o);
 }
 
+/* Whether d is the (materialised) __dict__ of the instance x. Asking an instance for its
+ * __dict__ makes it when its attributes are inline (CPython 3.11): only asked of an instance
+ * that refers to d, which is then almost always its __dict__ already. */
+static int owns_dict(PyObject *x, PyObject *d)
+{
+    if (!PyDict_Check(d) || PyDict_Check(x) || PyType_Check(x) || PyModule_Check(x) ||
+        Py_TYPE(x)->tp_dictoffset == 0)
+        return 0;
+    PyObject *mine = PyObject_GetAttrString(x, "__dict__");
+    Py_XDECREF(mine);
+    PyErr_Clear();
+    return mine == d;
+}
+
 /* The candidates of a pass become nodes and edges: the filter, too_many and max_nodes apply
  * here, where Python code may run. */
 static int settle(graph *g)
@@ -302,12 +321,32 @@ static int settle(graph *g)
             via = x;
             x = (PyObject *)owner;
         }
+        uintptr_t j;
+        if (opt->console && opt->backwards && !via && owns_dict(x, g->nodes[t].o) &&
+            (!pmap_get(&g->map, (uintptr_t)x, &j) || j == GONE)) {
+            /* The node was an instance's __dict__: draw the instance instead, whose own
+             * referrers are searched again at this level. */
+            PyObject *d = g->nodes[t].o;
+            if (pmap_put(&g->map, (uintptr_t)x, t) < 0 ||
+                pmap_put(&g->map, (uintptr_t)d, GONE) < 0) {
+                PyErr_NoMemory();
+                rc = -1;
+                break;
+            }
+            Py_INCREF(x);
+            g->nodes[t].o = x;
+            Py_DECREF(d);
+            g->nodes[t].redo = 1;
+            g->nodes[t].referred = 0;
+            continue;
+        }
+        if (g->fold_only)
+            continue;
         if (g->nodes[t].shown >= (uint32_t)opt->too_many) {
             g->nodes[t].more++;
             continue;
         }
-        uintptr_t j;
-        if (!pmap_get(&g->map, (uintptr_t)x, &j)) {
+        if (!pmap_get(&g->map, (uintptr_t)x, &j) || j == GONE) {
             if (g->n >= opt->max_nodes) {
                 g->nodes[t].more++;
                 g->cut = 1;
@@ -498,10 +537,38 @@ static int search(graph *g, PyObject *targets, graph_result *res)
             break;
         g->depth = d;
         rc = search_level(g, scan, opt->find_id);
+        int again = 0;
+        for (size_t i = 0; i < g->n; i++)
+            again |= g->nodes[i].redo;
+        if (rc == 0 && again) { /* instances found in place of their __dict__ */
+            g->redo = 1;
+            rc = search_level(g, scan, 0);
+            g->redo = 0;
+            for (size_t i = 0; i < g->n; i++)
+                g->nodes[i].redo = 0;
+        }
         if (rc == 0 && opt->find_id && !g->nodes[0].o)
             break; /* no live object has this address */
         if (opt->progress && now() - t0 > 1.0)
             opt->progress(opt->progress_arg, d + 1, now() - t0);
+    }
+    /* Dicts at the last level may be instances' __dict__: one more pass draws those
+     * instances in their place (a __dict__ is not a level of its own). */
+    int dicts = 0;
+    for (size_t i = 0; rc == 0 && opt->console && i < g->n; i++) {
+        gnode *x = &g->nodes[i];
+        if (x->depth == opt->max_depth && x->o && PyDict_Check(x->o)) {
+            x->expand = 1;
+            dicts = 1;
+        }
+    }
+    if (dicts) {
+        g->fold_only = 1;
+        g->depth = opt->max_depth;
+        rc = search_level(g, scan, 0);
+        for (size_t i = 0; i < g->n; i++)
+            if (g->nodes[i].depth == opt->max_depth)
+                g->nodes[i].expand = g->nodes[i].redo = 0;
     }
     Py_XDECREF(scan);
     res->found = opt->find_id ? g->n > 0 && g->nodes[0].o != NULL : 1;

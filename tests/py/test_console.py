@@ -277,7 +277,7 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     assert "(eww) diff\nBaseline set: " in r.stdout
     m = re.search(r"^ *__main__\.Handler \| +\+(\d+) \|", r.stdout, re.M)
     assert m and int(m.group(1)) > 0  # the leak, between the two diffs
-    assert re.search(r"\d+ of \d+ __main__\.Handler are kept alive by:\n  module __main__ -> "
+    assert re.search(r"[\d,]+ of [\d,]+ __main__\.Handler are kept alive by:\n  module __main__ -> "
                      r"attribute 'bus' -> attribute 'registry' -> dict key 'request\.done' -> "
                      r"list index \*\n", r.stdout)
     assert r.stdout.rstrip().endswith("The demo program has ended.")

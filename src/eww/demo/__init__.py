@@ -43,7 +43,7 @@ def _run_client(client, args, pid, cwd):
     sys.stdout.write(proc.stdout)
     if proc.stderr:
         sys.stdout.write(proc.stderr)
-    if "Chart written to" in proc.stdout:
+    if "Chart written to" in proc.stdout or "Graph written to" in proc.stdout:
         print(f"(in {cwd}: open it in a browser)")
     print(flush=True)
     return proc.returncode
@@ -112,6 +112,9 @@ def main(argv):
         print("# Where does it leak? What keeps every Handler alive:", flush=True)
         failed += _run_client(client, ["{pid}", "chain", "Handler", "-n", "2"], app.pid,
                               outdir) != 0
+        print("# The same as a picture: what refers to a few Handlers (Graphviz draws it when"
+              " installed):", flush=True)
+        failed += _run_client(client, ["{pid}", "backrefs", "Handler"], app.pid, outdir) != 0
     finally:
         # Ctrl-C, as a user would: the program exits normally and its console removes its
         # socket (SIGTERM would kill it before its atexit handlers run).
