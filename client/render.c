@@ -222,7 +222,8 @@ static int render_graph(const char *data, size_t n)
         if (run_dot(g.dot, g.dot_len, format, &img, &status) == 0) {
             int rc = client_write_file(name, img.data ? img.data : "", img.len);
             if (rc == 0)
-                printf("Graph written to %s (%lu nodes)\n", name, g.nodes);
+                printf("Graph written to %s (%lu node%s)\n", name, g.nodes,
+                       g.nodes == 1 ? "" : "s");
             eww_buf_free(&img);
             return rc;
         }
@@ -235,19 +236,19 @@ static int render_graph(const char *data, size_t n)
         snprintf(name, sizeof name, "%s.dot", base);
         if (client_write_file(name, g.dot, g.dot_len) < 0)
             return -1;
-        printf("The DOT text is in %s (%lu nodes)\n", name, g.nodes);
+        printf("The DOT text is in %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
         return -1;
     }
     snprintf(name, sizeof name, "%s.dot", base);
     if (client_write_file(name, g.dot, g.dot_len) < 0)
         return -1;
     if (strcmp(format, "dot") == 0)
-        printf("Graph written to %s (%lu nodes)\n", name, g.nodes);
+        printf("Graph written to %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
     else
-        printf("Graph written to %s (%lu nodes). Graphviz's dot is not installed here; draw it "
+        printf("Graph written to %s (%lu node%s). Graphviz's dot is not installed here; draw it "
                "with\n  dot -T%s %s -o %s.%s\n(Graphviz: apt install graphviz, brew install "
                "graphviz, https://graphviz.org)\n",
-               name, g.nodes, format, name, base, format);
+               name, g.nodes, g.nodes == 1 ? "" : "s", format, name, base, format);
     return 0;
 }
 

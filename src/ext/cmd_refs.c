@@ -363,8 +363,8 @@ static int backrefs_python(reply *r, void *arg)
         reply_error(r, "backrefs: out of memory");
         return EWW_STATUS_FAILED;
     }
-    reply_printf(r, "%s: %zu nodes, depth %d%s\n", title, res.nodes, a->depth,
-                 res.cut ? " (stopped at the node limit: -n for more)" : "");
+    reply_printf(r, "%s: %zu node%s, depth %d%s\n", title, res.nodes, res.nodes == 1 ? "" : "s",
+                 a->depth, res.cut ? " (stopped at the node limit: -n for more)" : "");
     reply_data(r, out.data, out.len);
     eww_buf_free(&out);
     return EWW_STATUS_OK;

@@ -152,8 +152,9 @@ typedef struct graph {
     uint32_t cap; /* candidates kept per node and pass */
     int failed;
     int cut;
-    int redo;      /* a pass for the nodes marked redo only */
-    int fold_only; /* a pass that only finds the instances of the last level's dicts */
+    int redo;         /* a pass for the nodes marked redo only */
+    int fold_only;    /* a pass that only finds the instances of the last level's dicts */
+    PyObject *frames; /* console: [(frame, its locals dict), ...] of the live threads */
     size_t peak_bytes;
 } graph;
 
@@ -278,8 +279,16 @@ static int culled(const graph *g, PyObject *o)
     if (!g->opt->backwards)
         return 0;
     if (g->opt->console)
-        return PyModule_Check(o) || PyType_Check(o);
+        return PyModule_Check(o) || PyType_Check(o) || PyFrame_Check(o);
     return proper_module(o);
+}
+
+static int has_edge(const graph *g, size_t from, size_t to)
+{
+    for (size_t e = 0; e < g->ne; e++)
+        if (g->edges[e].from == from && g->edges[e].to == to)
+            return 1;
+    return 0;
 }
 
 /* Whether d is the (materialised) __dict__ of the instance x. Asking an instance for its
@@ -360,6 +369,8 @@ static int settle(graph *g)
             }
             j = (uintptr_t)k;
         }
+        if (opt->console && PyFrame_Check(x) && has_edge(g, j, t))
+            continue; /* a frame found twice: by its variables and by its locals dict */
         if ((opt->backwards ? edge_add(g, j, t, via) : edge_add(g, t, j, via)) < 0) {
             PyErr_NoMemory();
             rc = -1;
@@ -445,6 +456,15 @@ static int search_level(graph *g, PyObject *scan, uintptr_t find_id)
             tr(x, visit_fwd, g);
         }
     }
+    /* A running frame's variables are not among its references (tp_traverse): look. */
+    for (Py_ssize_t i = 0; g->frames && i < PyList_GET_SIZE(g->frames) && !g->failed; i++) {
+        PyObject *pair = PyList_GET_ITEM(g->frames, i), *k, *v;
+        Py_ssize_t p = 0;
+        g->cur = PyTuple_GET_ITEM(pair, 0);
+        g->nhits = 0;
+        while (PyDict_Next(PyTuple_GET_ITEM(pair, 1), &p, &k, &v))
+            visit_back(v, g);
+    }
     if (g->failed) {
         PyErr_NoMemory();
         return -1;
@@ -474,6 +494,47 @@ static int ignore_ids(graph *g, PyObject *ids)
     }
     Py_DECREF(it);
     return PyErr_Occurred() ? -1 : 0;
+}
+
+/* Console: the frames of the live threads and their local variables (a frame's locals dict,
+ * when it was made, is drawn as the frame). Module-level frames are left out: their locals
+ * are the module's attributes. */
+static int find_frames(graph *g)
+{
+    PyObject *current = PyObject_CallMethod(PyImport_AddModule("sys"), "_current_frames", NULL);
+    g->frames = current ? PyList_New(0) : NULL;
+    PyObject *tid, *top;
+    Py_ssize_t p = 0;
+    while (g->frames && PyDict_Next(current, &p, &tid, &top)) {
+        PyObject *f = top;
+        Py_INCREF(f);
+        while (f) {
+            PyObject *locals = PyObject_GetAttrString(f, "f_locals");
+            uintptr_t owner;
+            if (locals && PyDict_Check(locals) &&
+                !pmap_get(&g->owners, (uintptr_t)locals, &owner)) {
+                PyObject *pair = PyTuple_Pack(2, f, locals);
+                if (!pair || PyList_Append(g->frames, pair) < 0 ||
+                    pmap_put(&g->owners, (uintptr_t)locals, (uintptr_t)f) < 0)
+                    g->failed = 1;
+                Py_XDECREF(pair);
+            }
+            Py_XDECREF(locals);
+            PyErr_Clear();
+            PyObject *back = (PyObject *)PyFrame_GetBack((PyFrameObject *)f);
+            Py_DECREF(f);
+            f = back;
+        }
+    }
+    Py_XDECREF(current);
+    if (g->failed) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyErr_Clear(); /* without sys._current_frames, no frames: not an error */
+    if (g->frames)
+        eww_ptrset_add(&g->ignore, g->frames);
+    return 0;
 }
 
 /* Console: which dicts are a module's or a class's attributes. */
@@ -517,7 +578,7 @@ static int search(graph *g, PyObject *targets, graph_result *res)
         if (!scan)
             return -1;
         eww_ptrset_add(&g->ignore, scan);
-        if (opt->console && find_owners(g, scan) < 0) {
+        if (opt->console && (find_owners(g, scan) < 0 || find_frames(g) < 0)) {
             Py_DECREF(scan);
             return -1;
         }
@@ -571,6 +632,7 @@ static int search(graph *g, PyObject *targets, graph_result *res)
                 g->nodes[i].expand = g->nodes[i].redo = 0;
     }
     Py_XDECREF(scan);
+    Py_CLEAR(g->frames);
     res->found = opt->find_id ? g->n > 0 && g->nodes[0].o != NULL : 1;
     res->nodes = g->n;
     res->cut = g->cut;
@@ -920,6 +982,16 @@ static void console_label(gnode *x, char *out, size_t n)
         snprintf(out, n, "class %s", t);
         return;
     }
+    if (PyFrame_Check(o)) {
+        PyCodeObject *c = PyFrame_GetCode((PyFrameObject *)o);
+        const char *fn = c ? PyUnicode_AsUTF8(c->co_qualname) : NULL;
+        const char *file = c ? PyUnicode_AsUTF8(c->co_filename) : NULL;
+        snprintf(out, n, "frame of %s() at %s:%d", fn ? fn : "?", file ? file : "?",
+                 PyFrame_GetLineNumber((PyFrameObject *)o));
+        Py_XDECREF(c);
+        PyErr_Clear();
+        return;
+    }
     heap_type_name(Py_TYPE(o), t, sizeof t);
     if (PyTuple_Check(o) || PyList_Check(o) || PyDict_Check(o) || PyAnySet_Check(o)) {
         Py_ssize_t len = PyObject_Length(o);
@@ -995,7 +1067,7 @@ static int write_console(graph *g, eww_buf *b)
         gedge *ed = &g->edges[e];
         PyObject *src = g->nodes[ed->from].o, *dst = g->nodes[ed->to].o;
         char lab[300];
-        if (ed->via)
+        if (ed->via && !PyFrame_Check(src))
             refs_attribute_label(src, ed->via, dst, 0, lab, sizeof lab);
         else
             refs_edge_label(src, dst, 0, lab, sizeof lab);
