@@ -688,7 +688,7 @@ static void short_repr(PyObject *o, char *out, size_t n)
 static void type_label(PyObject *o, int shortnames, char *out, size_t n)
 {
     PyTypeObject *t = Py_TYPE(o);
-    PyObject *nm = PyType_GetName(t);
+    PyObject *nm = PyObject_GetAttrString((PyObject *)t, "__name__");
     const char *name = nm && PyUnicode_Check(nm) ? PyUnicode_AsUTF8(nm) : NULL;
     if (!name)
         name = "?";
@@ -725,7 +725,7 @@ static int objgraph_edge(eww_buf *b, PyObject *src, PyObject *dst, int shortname
     }
     if (!slot && PyFrame_Check(src)) {
         PyObject *l = PyObject_GetAttrString(src, "f_locals");
-        PyObject *gl = PyFrame_GetGlobals((PyFrameObject *)src);
+        PyObject *gl = PyObject_GetAttrString(src, "f_globals");
         slot = dst == l ? "f_locals" : dst == gl ? "f_globals" : NULL;
         Py_XDECREF(l);
         Py_XDECREF(gl);
@@ -984,7 +984,7 @@ static void console_label(gnode *x, char *out, size_t n)
     }
     if (PyFrame_Check(o)) {
         PyCodeObject *c = PyFrame_GetCode((PyFrameObject *)o);
-        const char *fn = c ? PyUnicode_AsUTF8(c->co_qualname) : NULL;
+        const char *fn = c ? PyUnicode_AsUTF8(c->co_name) : NULL;
         const char *file = c ? PyUnicode_AsUTF8(c->co_filename) : NULL;
         snprintf(out, n, "frame of %s() at %s:%d", fn ? fn : "?", file ? file : "?",
                  PyFrame_GetLineNumber((PyFrameObject *)o));
@@ -1088,12 +1088,16 @@ int graph_dot(PyObject *targets, const graph_opts *opt, eww_buf *out, graph_resu
     graph g = {.opt = opt};
     memset(res, 0, sizeof *res);
     eww_ptrset_init(&g.ignore);
+#if PY_VERSION_HEX >= 0x030A0000
     int gc_was_enabled = PyGC_Disable();
+#endif
     int rc = search(&g, targets, res);
     if (rc == 0 && res->found)
         rc = opt->console ? write_console(&g, out) : write_objgraph(&g, out);
+#if PY_VERSION_HEX >= 0x030A0000
     if (gc_was_enabled)
         PyGC_Enable();
+#endif
     for (size_t i = 0; i < g.n; i++)
         Py_XDECREF(g.nodes[i].o);
     for (size_t i = 0; i < g.ne; i++)
