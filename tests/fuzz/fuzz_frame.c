@@ -2,8 +2,8 @@
  *
  * Treats the input as a byte stream from an untrusted peer: decodes frames one after the
  * other the way eww_conn_recv does, and runs every payload through the parsers the console
- * and the client use (key=value, argument lists, chart data and its renderers). Any out-of-bounds
- * read, overflow or undefined behaviour is a crash under ASan/UBSan.
+ * and the client use (key=value, argument lists, chart data and its renderers, graph data).
+ * Any out-of-bounds read, overflow or undefined behaviour is a crash under ASan/UBSan.
  *
  *     CC=clang meson setup build/fuzz -Dfuzz=true -Db_sanitize=address,undefined
  *     ninja -C build/fuzz && build/fuzz/tests/fuzz/fuzz_frame -max_total_time=60
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "chart.h"
+#include "dot.h"
 #include "error.h"
 #include "proto.h"
 
@@ -51,6 +52,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 eww_chart_term(&out, &d.chart, 40, 10);
                 eww_buf_free(&out);
                 eww_chart_data_free(&d);
+            }
+            /* ... and through the graph parser; its DOT text must lie inside the payload,
+             * and quoting any text for DOT stays bounded. */
+            eww_graph_data g;
+            if (eww_graph_data_parse((const char *)f.payload, f.len, &g) == 0) {
+                if (g.dot < (const char *)f.payload ||
+                    g.dot + g.dot_len > (const char *)f.payload + f.len)
+                    __builtin_trap();
+                if (g.dot_len > 0 && g.dot_len < 4096) {
+                    char text[4096];
+                    memcpy(text, g.dot, g.dot_len);
+                    text[g.dot_len] = '\0';
+                    eww_buf q;
+                    eww_buf_init(&q, 1u << 16);
+                    eww_dot_quote(&q, text, 40);
+                    if (q.len > 40 * 4 + 3 && q.data)
+                        __builtin_trap();
+                    eww_buf_free(&q);
+                }
             }
         }
         /* Re-encoding a decoded frame reproduces its bytes exactly. */
