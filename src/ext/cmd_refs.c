@@ -242,8 +242,10 @@ static void backrefs_progress(void *arg, int depth, double seconds)
 
 /* Up to k live instances of the type named `name`, spread evenly over all of them: the
  * gc-tracked ones from gc.get_objects(), else (str, int, ...) from a heap walk. A new list
- * (empty when there is none), or NULL with an exception; *total is how many there are. */
-static PyObject *sample_instances(const char *name, Py_ssize_t k, Py_ssize_t *total)
+ * (empty when there is none), or NULL with an exception; *total is how many there are, and
+ * *gc_objects the list gc.get_objects() gave (for the search to use; NULL when it failed). */
+static PyObject *sample_instances(const char *name, Py_ssize_t k, Py_ssize_t *total,
+                                  PyObject **gc_objects)
 {
     type_cache *cache = calloc(1, sizeof *cache);
     PyObject *gc = PyImport_ImportModule("gc");
@@ -262,7 +264,7 @@ static PyObject *sample_instances(const char *name, Py_ssize_t k, Py_ssize_t *to
             }
         }
     }
-    Py_XDECREF(all);
+    *gc_objects = all;
     free(cache);
     if (matches && PyList_GET_SIZE(matches) == 0) {
         heap_snapshot s;
@@ -294,8 +296,10 @@ static int backrefs_python(reply *r, void *arg)
     if (commands_file_name(r, "backrefs", a->file, fallback, file, sizeof file) < 0)
         return EWW_STATUS_FAILED;
     Py_ssize_t total = 1;
-    PyObject *targets = by_id ? PyList_New(0) : sample_instances(a->what, 3, &total);
+    PyObject *gc_objects = NULL;
+    PyObject *targets = by_id ? PyList_New(0) : sample_instances(a->what, 3, &total, &gc_objects);
     if (!targets) {
+        Py_XDECREF(gc_objects);
         char why[256];
         python_error_text(why, sizeof why);
         reply_error(r, "backrefs: %s", why);
@@ -304,6 +308,7 @@ static int backrefs_python(reply *r, void *arg)
     char name[256] = "", count[32];
     if (!by_id && total == 0) {
         Py_DECREF(targets);
+        Py_XDECREF(gc_objects);
         reply_error(r, "backrefs: no live object of a type named '%s'", a->what);
         return EWW_STATUS_FAILED;
     }
@@ -328,6 +333,7 @@ static int backrefs_python(reply *r, void *arg)
         .title = title,
         .progress = backrefs_progress,
         .progress_arg = r,
+        .scan = gc_objects,
     };
     eww_buf dot;
     eww_buf_init(&dot, 256u << 20);
@@ -349,6 +355,7 @@ static int backrefs_python(reply *r, void *arg)
         reply_error(r, "backrefs: out of memory");
     }
     Py_DECREF(targets);
+    Py_XDECREF(gc_objects);
     if (rc != 0) {
         eww_buf_free(&dot);
         return EWW_STATUS_FAILED;

@@ -43,6 +43,9 @@ typedef struct pmap {
 } pmap;
 
 #define GONE UINTPTR_MAX /* the value of a key that is no longer a node */
+/* Candidate edges held at once (a pass's finds, before they are settled): with a filter a
+ * node may have many; past this they are counted, not kept. */
+#define CANDIDATES_MAX 1000000
 
 static size_t pmap_hash(uintptr_t k)
 {
@@ -234,7 +237,7 @@ static int visit_back(PyObject *o, void *arg)
     if (met(g, v + 1))
         return 0;
     t->referred = 1;
-    if (t->pend >= g->cap) {
+    if (t->pend >= g->cap || g->nc >= CANDIDATES_MAX) {
         t->more++;
         return 0;
     }
@@ -250,7 +253,7 @@ static int visit_fwd(PyObject *o, void *arg)
     if (eww_ptrset_has(&g->ignore, o) || met(g, (uintptr_t)o))
         return 0;
     gnode *t = &g->nodes[g->cur_node];
-    if (t->pend >= g->cap) {
+    if (t->pend >= g->cap || g->nc >= CANDIDATES_MAX) {
         t->more++;
         return 0;
     }
@@ -386,9 +389,10 @@ static int settle(graph *g)
     return rc;
 }
 
-/* The objects a backwards pass looks through: gc.get_objects(), or every object when
- * gc.freeze() put some out of its sight. A new list, or NULL with an exception. */
-static PyObject *scan_list(void)
+/* The objects a backwards pass looks through: gc.get_objects() (`given`, when the caller had
+ * it), or every object when gc.freeze() put some out of its sight. A new reference, or NULL
+ * with an exception. */
+static PyObject *scan_list(PyObject *given)
 {
     PyObject *gc = PyImport_ImportModule("gc");
     if (!gc)
@@ -405,6 +409,9 @@ static PyObject *scan_list(void)
             Py_CLEAR(list);
         else if (list)
             heap_snapshot_free(&s);
+    } else if (given) {
+        Py_INCREF(given);
+        list = given;
     } else {
         list = PyObject_CallMethod(gc, "get_objects", NULL);
     }
@@ -574,7 +581,7 @@ static int search(graph *g, PyObject *targets, graph_result *res)
     eww_ptrset_add(&g->ignore, targets);
     PyObject *scan = NULL;
     if (opt->backwards) {
-        scan = scan_list();
+        scan = scan_list(opt->scan);
         if (!scan)
             return -1;
         eww_ptrset_add(&g->ignore, scan);
@@ -1104,6 +1111,7 @@ int graph_dot(PyObject *targets, const graph_opts *opt, eww_buf *out, graph_resu
         Py_XDECREF(g.edges[i].via);
     for (size_t i = 0; i < g.nc; i++)
         Py_DECREF(g.cands[i].o);
+    Py_XDECREF(g.frames);
     free(g.nodes);
     free(g.edges);
     free(g.cands);

@@ -26,6 +26,7 @@ typedef struct graph_opts {
     PyObject *extra_node_attrs;
     int refcounts, shortnames;
     const char *title; /* the graph's label, or NULL */
+    PyObject *scan;    /* gc.get_objects(), when the caller has it already; else NULL */
     /* Called between passes of a long search (GIL held), or NULL. */
     void (*progress)(void *arg, int depth, double seconds);
     void *progress_arg;

@@ -250,3 +250,14 @@ print("ok")
     assert status == 0, out + err
     assert out.startswith(f"Graph written to {tmp_path / 'g.dot'} (") and out.endswith("ok\n")
     assert (tmp_path / "g.dot").read_text().startswith("digraph ObjectGraph {")
+
+
+def test_referrers_in_the_frozen_generation_are_found(refs_app):
+    # gc.freeze() moves every object out of gc.get_objects()' sight; a heap walk finds them.
+    refs_app.do("leakapp.frozen = [leakapp.Handler(5)]; import gc; gc.freeze()")
+    assert refs_app.do("print(len(gc.get_objects()) < 100, flush=True)") == ["True"]
+    nodes, edges, _ = parse(backrefs(refs_app, "Handler")[1])
+    target = node_of(nodes, "leakapp.Handler at 0x")
+    frozen = node_of(nodes, "list at 0x")
+    assert (frozen, target, "list index 0") in edges
+    assert (node_of(nodes, "module leakapp"), frozen, "attribute 'frozen'") in edges
