@@ -39,6 +39,15 @@ sockdir = sys.argv[1]
 path = eww.embed(path=os.path.join(sockdir, "bench.sock"))
 """
 
+SHOW_BACKREFS = ("{}\nimport io\n"
+                 "def run():\n"
+                 "    out = io.StringIO()\n"
+                 "    objgraph.show_backrefs([leakmod.registry['bucket'][N // 2]], max_depth=3,\n"
+                 "                           output=out)\n"
+                 "    return out.getvalue()\n"
+                 "t0=time.perf_counter(); s=run(); t=time.perf_counter()-t0\n"
+                 "assert 'bucket' in s, s")
+
 OPS = {
     "eww chain ID (one instance)": ("client", ["chain", "{id}"]),
     "eww chain TYPE (every instance, grouped)": ("client", ["chain", "Handler"]),
@@ -57,24 +66,9 @@ OPS = {
               "    return str(h.iso(*leakmod.registry['bucket']).shpaths)\n"
               "t0=time.perf_counter(); s=run(); t=time.perf_counter()-t0\n"
               "assert \"['registry']['bucket']\" in s, s"),
-    "objgraph show_backrefs -d 3 (one instance)": (
-        "py", "import objgraph, io\n"
-              "def run():\n"
-              "    out = io.StringIO()\n"
-              "    objgraph.show_backrefs([leakmod.registry['bucket'][N // 2]], max_depth=3,\n"
-              "                           output=out)\n"
-              "    return out.getvalue()\n"
-              "t0=time.perf_counter(); s=run(); t=time.perf_counter()-t0\n"
-              "assert 'bucket' in s, s"),
+    "objgraph show_backrefs -d 3 (one instance)": ("py", SHOW_BACKREFS.format("import objgraph")),
     "eww.objgraph.show_backrefs -d 3 (drop-in)": (
-        "py", "from eww import objgraph\nimport io\n"
-              "def run():\n"
-              "    out = io.StringIO()\n"
-              "    objgraph.show_backrefs([leakmod.registry['bucket'][N // 2]], max_depth=3,\n"
-              "                           output=out)\n"
-              "    return out.getvalue()\n"
-              "t0=time.perf_counter(); s=run(); t=time.perf_counter()-t0\n"
-              "assert 'bucket' in s, s"),
+        "py", SHOW_BACKREFS.format("from eww import objgraph")),
     "objgraph find_backref_chain (one instance)": (
         "py", "import objgraph, inspect\n"
               "def run():\n"

@@ -242,17 +242,11 @@ static int parse_number(const char **p, const char *end, char stop, double *v)
 int eww_chart_data_parse(const char *data, size_t n, eww_chart_data *d)
 {
     memset(d, 0, sizeof *d);
-    const char *body = NULL;
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (data[i] == '\n' && data[i + 1] == '\n') {
-            body = data + i + 2;
-            break;
-        }
-    }
-    if (!body)
+    size_t hlen = eww_kv_header_len(data, n);
+    if (!hlen)
         return EWW_EPROTO;
     const unsigned char *h = (const unsigned char *)data;
-    size_t hlen = (size_t)(body - data);
+    const char *body = data + hlen;
     char num[32];
     if (eww_kv_get(h, hlen, "chart", d->kind, sizeof d->kind) < 0 ||
         eww_kv_get(h, hlen, "title", d->title, sizeof d->title) < 0 ||

@@ -48,17 +48,11 @@ int eww_graph_data_header(eww_buf *b, const char *file, unsigned long nodes)
 int eww_graph_data_parse(const char *data, size_t n, eww_graph_data *g)
 {
     memset(g, 0, sizeof *g);
-    const char *body = NULL;
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (data[i] == '\n' && data[i + 1] == '\n') {
-            body = data + i + 2;
-            break;
-        }
-    }
-    if (!body)
+    size_t hlen = eww_kv_header_len(data, n);
+    if (!hlen)
         return EWW_EPROTO;
     const unsigned char *h = (const unsigned char *)data;
-    size_t hlen = (size_t)(body - data);
+    const char *body = data + hlen;
     char v[32];
     if (eww_kv_get(h, hlen, "graph", v, sizeof v) < 0 || strcmp(v, "dot") != 0)
         return EWW_EPROTO;

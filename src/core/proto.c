@@ -155,3 +155,11 @@ int eww_argv_decode(const unsigned char *p, size_t n, const char **argv, int max
     }
     return 0;
 }
+
+size_t eww_kv_header_len(const char *data, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (data[i] == '\n' && data[i + 1] == '\n')
+            return i + 2;
+    return 0;
+}

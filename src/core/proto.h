@@ -81,6 +81,9 @@ int eww_looks_like_http(const unsigned char *data, size_t len);
  * EWW_EINVAL when the key is absent, EWW_E2BIG when the value does not fit. */
 int eww_kv_put(eww_buf *out, const char *key, const char *value);
 int eww_kv_get(const unsigned char *p, size_t n, const char *key, char *out, size_t outlen);
+/* A payload of key=value lines, an empty line, then a body (charts, graphs): the length of
+ * the header including the empty line, or 0 when there is no empty line. */
+size_t eww_kv_header_len(const char *data, size_t n);
 
 /* Arguments: each NUL-terminated. eww_argv_decode points argv[i] into p (which must stay
  * alive) and fails with EWW_EPROTO when the payload does not end in NUL, EWW_E2BIG when

@@ -161,16 +161,24 @@ typedef struct graph {
     size_t peak_bytes;
 } graph;
 
+/* Room for one more element in an array of n (capacity *cap, doubling). 0 or -1. */
+static int room(void **array, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *bigger = realloc(*array, c * elem);
+    if (!bigger)
+        return -1;
+    *array = bigger;
+    *cap = c;
+    return 0;
+}
+
 static int node_add(graph *g, PyObject *o, uintptr_t addr, int depth)
 {
-    if (g->n == g->ncap) {
-        size_t cap = g->ncap ? g->ncap * 2 : 64;
-        gnode *nn = realloc(g->nodes, cap * sizeof *nn);
-        if (!nn)
-            return -1;
-        g->nodes = nn;
-        g->ncap = cap;
-    }
+    if (room((void **)&g->nodes, g->n, &g->ncap, sizeof *g->nodes) < 0)
+        return -1;
     if (pmap_put(&g->map, addr, g->n) < 0)
         return -1;
     Py_XINCREF(o);
@@ -180,14 +188,8 @@ static int node_add(graph *g, PyObject *o, uintptr_t addr, int depth)
 
 static int edge_add(graph *g, size_t from, size_t to, PyObject *via)
 {
-    if (g->ne == g->ecap) {
-        size_t cap = g->ecap ? g->ecap * 2 : 64;
-        gedge *ne = realloc(g->edges, cap * sizeof *ne);
-        if (!ne)
-            return -1;
-        g->edges = ne;
-        g->ecap = cap;
-    }
+    if (room((void **)&g->edges, g->ne, &g->ecap, sizeof *g->edges) < 0)
+        return -1;
     Py_XINCREF(via);
     g->edges[g->ne++] = (gedge){(uint32_t)from, (uint32_t)to, via};
     return 0;
@@ -195,15 +197,9 @@ static int edge_add(graph *g, size_t from, size_t to, PyObject *via)
 
 static void cand_add(graph *g, PyObject *o, size_t node)
 {
-    if (g->nc == g->ccap) {
-        size_t cap = g->ccap ? g->ccap * 2 : 256;
-        cand *nc = realloc(g->cands, cap * sizeof *nc);
-        if (!nc) {
-            g->failed = 1;
-            return;
-        }
-        g->cands = nc;
-        g->ccap = cap;
+    if (room((void **)&g->cands, g->nc, &g->ccap, sizeof *g->cands) < 0) {
+        g->failed = 1;
+        return;
     }
     Py_INCREF(o);
     g->cands[g->nc++] = (cand){o, (uint32_t)node};
