@@ -14,11 +14,17 @@
  * Sizes are exactly sys.getsizeof(): per type, the C function behind __sizeof__ is called
  * directly (object.__sizeof__ is computed inline: basicsize + itemsize * ob_size), plus the
  * type's pre-header (gc header, managed dict), calibrated once per type against
- * sys.getsizeof itself. A __sizeof__ written in Python goes through sys.getsizeof. One that
- * raises or returns nonsense makes that object's size unknown: counted, reported, no crash.
+ * sys.getsizeof itself (C code too, for a C __sizeof__). A __sizeof__ written in Python is
+ * not called during the walk: those objects are kept (a reference each) and sized with
+ * sys.getsizeof once the walk is over and its raw pointers are gone. One that raises or
+ * returns nonsense makes that object's size unknown: counted, reported, no crash.
+ *
+ * No Python code runs during the walk (facts.h): type names, eww's hidden types and the
+ * __sizeof__ slots are read from the types' dicts, never through a metaclass, and the gc is
+ * off, so no finaliser runs. The GIL is held throughout and never released, so no other
+ * thread changes the heap meanwhile and every pointer the walk holds stays valid.
  *
  * Not here: formatting (cmd_heap.c), the Python API (heap_api in module.c, eww/heap.py).
- * The GIL is held for the whole walk: no Python thread changes the heap meanwhile.
  */
 #include "heap.h"
 
@@ -27,6 +33,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "facts.h"
 #include "ptrset.h"
 
 enum { SZ_UNSET, SZ_OBJECT, SZ_CFUNC, SZ_GETSIZEOF };
@@ -41,6 +48,11 @@ typedef struct tentry {
     Py_ssize_t preheader; /* -1 until calibrated */
 } tentry;
 
+struct later {
+    PyObject *o;        /* strong */
+    PyTypeObject *type; /* its type when it was counted (identity only) */
+};
+
 typedef struct walk {
     eww_ptrset seen;
     PyObject **stack;
@@ -48,7 +60,9 @@ typedef struct walk {
     tentry *types;
     size_t tcap, tused;
     PyCFunction object_sizeof;
-    PyObject *getsizeof;       /* sys.getsizeof */
+    PyObject *getsizeof; /* sys.getsizeof */
+    struct later *later; /* objects with a Python __sizeof__, sized after the walk */
+    size_t nlater, later_cap;
     int failed;                /* out of memory */
     PyObject *collect;         /* when set, every counted object is appended (heap_objects) */
     const char *only;          /* with collect: only objects whose type has this name */
@@ -119,25 +133,40 @@ static tentry *type_entry(walk *w, PyTypeObject *t)
         e->type = t;
         e->preheader = -1;
         e->match = -1;
-        e->hidden = PyObject_HasAttrString((PyObject *)t, "_eww_hidden_");
+        e->hidden = facts_hidden(t);
         w->tused++;
     }
     return e;
 }
 
-/* The C function behind a type's __sizeof__, when it is one. */
+/* The C function behind a type's __sizeof__, when it is one (found on the MRO as the
+ * interpreter's own lookup finds it, never through the metaclass). */
 static PyCFunction c_sizeof(PyTypeObject *t)
 {
-    PyObject *m = PyObject_GetAttrString((PyObject *)t, "__sizeof__");
-    PyCFunction fn = NULL;
+    PyObject *m = facts_type_lookup(t, "__sizeof__");
     if (m && PyObject_TypeCheck(m, &PyMethodDescr_Type)) {
         PyMethodDef *def = ((PyMethodDescrObject *)m)->d_method;
         if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_FASTCALL)) == 0)
-            fn = def->ml_meth;
+            return def->ml_meth;
     }
-    Py_XDECREF(m);
-    PyErr_Clear();
-    return fn;
+    return NULL;
+}
+
+/* Keep o (a reference) to be sized after the walk: its __sizeof__ is Python code. */
+static void size_later(walk *w, PyObject *o)
+{
+    if (w->nlater == w->later_cap) {
+        size_t cap = w->later_cap ? w->later_cap * 2 : 256;
+        struct later *l = realloc(w->later, cap * sizeof *l);
+        if (!l) {
+            w->failed = 1;
+            return;
+        }
+        w->later = l;
+        w->later_cap = cap;
+    }
+    Py_INCREF(o);
+    w->later[w->nlater++] = (struct later){o, Py_TYPE(o)};
 }
 
 /* A size from a Python int: -1 when it is not a sane size. */
@@ -179,14 +208,8 @@ static int account(walk *w, PyObject *o)
     if (e->hidden)
         return 0;
     if (w->collect) {
-        if (w->only && e->match < 0) {
-            /* objgraph matches a short name (Foo) or a full one (module.Foo). */
-            char full[256];
-            heap_type_name(e->type, full, sizeof full);
-            const char *dot = strrchr(full, '.');
-            e->match = strcmp(full, w->only) == 0 || (dot && strcmp(dot + 1, w->only) == 0) ||
-                       strcmp(e->type->tp_name, w->only) == 0;
-        }
+        if (w->only && e->match < 0) /* objgraph: a short name (Foo) or a full one */
+            e->match = facts_type_matches(e->type, w->only);
         if ((!w->only || e->match) && PyList_Append(w->collect, o) < 0) {
             PyErr_Clear();
             w->failed = 1;
@@ -200,7 +223,8 @@ static int account(walk *w, PyObject *o)
     e->count++;
     Py_ssize_t n;
     if (e->how == SZ_GETSIZEOF) {
-        n = as_size(PyObject_CallOneArg(w->getsizeof, o));
+        size_later(w, o);
+        return 1;
     } else {
         n = bare_size(w, e, o);
         if (n >= 0 && e->preheader < 0) {
@@ -221,21 +245,26 @@ static int account(walk *w, PyObject *o)
     return 1;
 }
 
+/* Tell w->progress how far the walk is, about once a second after the first second. */
+static void report(walk *w, uint64_t objects)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double t =
+        (double)(now.tv_sec - w->start.tv_sec) + (double)(now.tv_nsec - w->start.tv_nsec) / 1e9;
+    if (t >= w->next_report) {
+        w->progress(w->progress_arg, objects, t);
+        w->next_report = t + 1.0;
+    }
+}
+
 /* Walk from o (already marked seen, not yet pushed). */
 static void walk_from(walk *w, PyObject *o)
 {
     push(w, o);
     while (w->sp > 0 && !w->failed) {
-        if (w->progress && (++w->walked & 0xFFF) == 0) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            double t = (double)(now.tv_sec - w->start.tv_sec) +
-                       (double)(now.tv_nsec - w->start.tv_nsec) / 1e9;
-            if (t >= w->next_report) {
-                w->progress(w->progress_arg, w->walked, t);
-                w->next_report = t + 1.0;
-            }
-        }
+        if (w->progress && (++w->walked & 0xFFF) == 0)
+            report(w, w->walked);
         PyObject *x = w->stack[--w->sp];
         /* As gc.get_referents(): only GC objects are traversed (a static type has the GC
          * flag on its type but is not one, and its tp_traverse must not see it). */
@@ -248,19 +277,7 @@ static void walk_from(walk *w, PyObject *o)
 
 void heap_type_name(PyTypeObject *t, char *out, size_t n)
 {
-    PyObject *mod = PyObject_GetAttrString((PyObject *)t, "__module__");
-    PyObject *qual = PyObject_GetAttrString((PyObject *)t, "__qualname__");
-    const char *m = mod && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : NULL;
-    const char *q = qual && PyUnicode_Check(qual) ? PyUnicode_AsUTF8(qual) : NULL;
-    if (!q)
-        q = t->tp_name;
-    if (!m || strcmp(m, "builtins") == 0)
-        snprintf(out, n, "%s", q);
-    else
-        snprintf(out, n, "%s.%s", m, q);
-    Py_XDECREF(mod);
-    Py_XDECREF(qual);
-    PyErr_Clear();
+    facts_type_name(t, out, n);
 }
 
 static int by_type(const void *a, const void *b)
@@ -295,6 +312,40 @@ static int rows_from_types(walk *w, heap_snapshot *out)
     }
     qsort(out->rows, out->n, sizeof *out->rows, by_type);
     return 0;
+}
+
+/* Size the objects size_later() kept: their __sizeof__ is Python code, which may let other
+ * threads run, so this comes after the walk, once its raw pointers are gone; these objects
+ * are references of ours. Rows are found by type identity (rows are sorted by type). */
+static void size_deferred(walk *w, heap_snapshot *out)
+{
+    for (size_t i = 0; i < w->nlater; i++) {
+        struct later *l = &w->later[i];
+        if (w->progress && out)
+            report(w, w->walked + i);
+        Py_ssize_t n = out ? as_size(PyObject_CallOneArg(w->getsizeof, l->o)) : -1;
+        Py_DECREF(l->o);
+        size_t lo = 0, hi = out ? out->n : 0;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((uintptr_t)out->rows[mid].type < (uintptr_t)l->type)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (!out || lo == out->n || out->rows[lo].type != l->type)
+            continue; /* one of eww's own (not counted), or the walk failed */
+        if (n < 0) {
+            out->rows[lo].unknown++;
+            out->unknown++;
+        } else {
+            out->rows[lo].size += (uint64_t)n;
+            out->bytes += (uint64_t)n;
+        }
+    }
+    free(w->later);
+    w->later = NULL;
+    w->nlater = w->later_cap = 0;
 }
 
 static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
@@ -338,7 +389,7 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
         eww_ptrset_add(&w.seen, collect); /* the result list is ours, not the app's */
     if (leaking)
         eww_ptrset_add(&w.seen, leaking);
-    PyObject *gc = NULL, *seeds = NULL;
+    PyObject *seeds = NULL;
     w.object_sizeof = c_sizeof(&PyBaseObject_Type);
     w.getsizeof = PySys_GetObject("getsizeof"); /* borrowed */
     if (!w.object_sizeof || !w.getsizeof) {
@@ -346,14 +397,9 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
         return -1;
     }
     Py_INCREF(w.getsizeof);
-    /* No automatic collection may run because of our one allocation (the seed list). */
-#if PY_VERSION_HEX >= 0x030A0000
-    int gc_was_enabled = PyGC_Disable();
-#else
-    int gc_was_enabled = 0;
-#endif
-    gc = PyImport_ImportModule("gc");
-    seeds = gc ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
+    /* No collection (and so no finaliser) may run because of an allocation of ours. */
+    int gc_was_enabled = facts_gc_disable();
+    seeds = facts_gc_objects();
     if (!seeds || !PyList_Check(seeds)) {
         rc = -1;
         goto done;
@@ -398,12 +444,10 @@ done:
     eww_ptrset_free(&w.seen);
     eww_ptrset_free(&referenced);
     Py_XDECREF(seeds);
-    Py_XDECREF(gc);
+    /* The raw pointers are gone: Python __sizeof__ methods may run now. */
+    size_deferred(&w, rc == 0 ? out : NULL);
     Py_XDECREF(w.getsizeof);
-#if PY_VERSION_HEX >= 0x030A0000
-    if (gc_was_enabled)
-        PyGC_Enable();
-#endif
+    facts_gc_restore(gc_was_enabled);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     out->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (rc < 0)
@@ -423,6 +467,7 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named)
         return -1;
     }
     Py_INCREF(w.getsizeof);
+    int gc_was_enabled = facts_gc_disable();
     PyObject *seq = PySequence_Fast(objects, "summarize() takes a list of objects");
     int rc = seq ? 0 : -1;
     for (Py_ssize_t i = 0; seq && i < PySequence_Fast_GET_SIZE(seq) && !w.failed; i++) {
@@ -437,8 +482,6 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named)
         }
         account(&w, o);
     }
-    Py_XDECREF(seq);
-    Py_DECREF(w.getsizeof);
     if (rc == 0 && w.failed) {
         PyErr_NoMemory();
         rc = -1;
@@ -446,6 +489,10 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named)
     if (rc == 0)
         rc = rows_from_types(&w, out);
     free(w.types);
+    Py_XDECREF(seq);
+    size_deferred(&w, rc == 0 ? out : NULL);
+    Py_DECREF(w.getsizeof);
+    facts_gc_restore(gc_was_enabled);
     return rc;
 }
 
