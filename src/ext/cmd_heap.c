@@ -152,16 +152,27 @@ static int parse_summary(reply *r, int argc, const char **argv, summary_opts *o)
     return 0;
 }
 
-static void progress(void *arg, uint64_t objects, double seconds)
+int commands_heap_tick(void *arg, uint64_t objects)
 {
-    char text[128];
-    snprintf(text, sizeof text, "walking the heap: %llu objects so far (%.0f s)",
-             (unsigned long long)objects, seconds);
-    reply_progress(arg, text);
+    int due;
+    double seconds;
+    if (reply_tick(arg, &due, &seconds))
+        return 1;
+    if (due) {
+        char text[128];
+        snprintf(text, sizeof text, "walking the heap: %llu objects so far (%.0f s)",
+                 (unsigned long long)objects, seconds);
+        reply_progress(arg, text);
+    }
+    return 0;
 }
 
 static int report_walk_error(reply *r, const char *what)
 {
+    if (((reply *)r)->cancelled) {
+        PyErr_Clear();
+        return reply_stopped(r, what);
+    }
     char why[512];
     python_error_text(why, sizeof why);
     reply_error(r, "%s: the heap walk failed: %s", what, why);
@@ -179,7 +190,7 @@ static int summary_python(reply *r, void *arg)
         PyErr_Clear();
     }
     heap_snapshot s;
-    if (heap_walk_progress(&s, progress, r) < 0)
+    if (heap_walk_progress(&s, commands_heap_tick, r) < 0)
         return report_walk_error(r, "summary");
     sort_opts = o;
     qsort(s.rows, s.n, sizeof *s.rows, by_size_desc);
@@ -240,11 +251,11 @@ static int diff_python(reply *r, void *arg)
     if (!st->has_base) {
         /* A first walk lets the interpreter create what it creates lazily (interned names,
          * caches); the baseline is the second. */
-        if (heap_walk_progress(&now, progress, r) < 0)
+        if (heap_walk_progress(&now, commands_heap_tick, r) < 0)
             return report_walk_error(r, "diff");
         heap_snapshot_free(&now);
     }
-    if (heap_walk_progress(&now, progress, r) < 0)
+    if (heap_walk_progress(&now, commands_heap_tick, r) < 0)
         return report_walk_error(r, "diff");
     if (!st->has_base) {
         st->base = now;
@@ -310,7 +321,7 @@ static int growth_python(reply *r, void *arg)
         reply_error(r, "growth: out of memory");
         return EWW_STATUS_FAILED;
     }
-    if (heap_walk_progress(&s, progress, r) < 0)
+    if (heap_walk_progress(&s, commands_heap_tick, r) < 0)
         return report_walk_error(r, "growth");
     /* The same name can belong to two types (two classes Foo in one module): add them up,
      * as objgraph does. */

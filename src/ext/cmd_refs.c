@@ -14,25 +14,12 @@
 
 #include "commands.h"
 #include "dot.h"
+#include "facts.h"
 #include "fmt.h"
 #include "graph.h"
 #include "heap.h"
 #include "proto.h"
 #include "refs.h"
-
-typedef struct group {
-    char *shape;
-    size_t count;
-    PyObject *example; /* borrowed, for its address */
-} group;
-
-static int by_count_desc(const void *a, const void *b)
-{
-    const group *x = a, *y = b;
-    if (x->count != y->count)
-        return x->count < y->count ? 1 : -1;
-    return strcmp(x->shape, y->shape);
-}
 
 /* Whether a type is named `name`, remembered per type (a walk meets millions of objects of
  * a few thousand types). */
@@ -42,8 +29,6 @@ typedef struct type_cache {
     const char *name;
 } type_cache;
 
-static int type_matches(PyTypeObject *t, const char *name);
-
 static int cached_match(type_cache *c, PyTypeObject *t)
 {
     size_t k = ((uintptr_t)t >> 4) & 8191;
@@ -52,27 +37,24 @@ static int cached_match(type_cache *c, PyTypeObject *t)
             return c->match[k];
         if (!c->types[k]) {
             c->types[k] = t;
-            return c->match[k] = (unsigned char)type_matches(t, c->name);
+            return c->match[k] = (unsigned char)facts_type_matches(t, c->name);
         }
     }
-    return type_matches(t, c->name); /* a full table: just ask */
+    return facts_type_matches(t, c->name); /* a full table: just ask */
 }
 
-static int type_matches(PyTypeObject *t, const char *name)
-{
-    char full[256];
-    heap_type_name(t, full, sizeof full);
-    const char *dot = strrchr(full, '.');
-    return strcmp(full, name) == 0 || (dot && strcmp(dot + 1, name) == 0);
-}
-
+/* An ID as Python prints it (id(): decimal) or as eww prints it (0x...). */
 static int parse_id(const char *s, uintptr_t *out)
 {
-    if (strncmp(s, "0x", 2) != 0 || !s[2])
-        return 0;
     char *end;
-    unsigned long long v = strtoull(s + 2, &end, 16);
-    if (*end)
+    unsigned long long v;
+    if (strncmp(s, "0x", 2) == 0 && s[2])
+        v = strtoull(s + 2, &end, 16);
+    else if (s[0] >= '1' && s[0] <= '9')
+        v = strtoull(s, &end, 10);
+    else
+        return 0;
+    if (*end || v == 0)
         return 0;
     *out = (uintptr_t)v;
     return 1;
@@ -83,123 +65,429 @@ typedef struct chain_args {
     int limit;
 } chain_args;
 
+static int chain_tick(void *arg, uint64_t objects)
+{
+    reply *r = arg;
+    int due;
+    double seconds;
+    if (reply_tick(r, &due, &seconds))
+        return 1;
+    if (due) {
+        char text[128], c[32];
+        snprintf(text, sizeof text, "chain: %s objects searched (%.0f s)",
+                 eww_fmt_count(c, sizeof c, objects), seconds);
+        reply_progress(r, text);
+    }
+    return 0;
+}
+
+/* ---- chains of a whole type, grouped by shape ----------------------------------------
+ *
+ * Every instance's chain is a path of the walk's tree. A shape is that path read as edge
+ * labels with the parts that differ between instances made * (list indices, the keys of a
+ * dict that holds several of them) and a run of equal labels said once (a linked list's
+ * "attribute 'next'" a thousand times is one label, repeated). Shapes are interned as a
+ * tree of (shape above, label, repeated), so each object on a needed path costs one label
+ * and one hash probe: linear in the heap, whatever its shape. Needed paths are marked
+ * first, from each instance up to the first marked ancestor. */
+
+#define STAR_KEYS  16 /* a dict holding more needed children than this: its keys are * */
+#define SID_UNSET  UINT32_MAX
+#define SID_NEEDED (UINT32_MAX - 1)
+#define SID_ROOT   (UINT32_MAX - 2) /* the "shape above" of a root's shape */
+
+typedef struct shapes {
+    /* labels, interned: id -> text */
+    char **text;
+    uint32_t ntext, captext;
+    uint32_t *lhash; /* open addressing: label id + 1, 0 empty */
+    size_t lmask;
+    /* shapes: id -> (up, label, repeated) */
+    uint32_t *up, *label;
+    unsigned char *rep;
+    uint32_t nshape, capshape;
+    uint32_t *shash; /* shape id + 1 */
+    size_t smask;
+    int failed;
+} shapes;
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    return h;
+}
+
+static int grow_table(uint32_t **t, size_t *mask, size_t used)
+{
+    if (*t && (used + 1) * 2 <= *mask + 1)
+        return 0;
+    size_t cap = *t ? (*mask + 1) * 2 : 4096;
+    uint32_t *n = calloc(cap, sizeof *n);
+    if (!n)
+        return -1;
+    free(*t);
+    *t = n;
+    *mask = cap - 1;
+    return 1; /* rehash needed */
+}
+
+static uint32_t label_id(shapes *sh, const char *text)
+{
+    int g = grow_table(&sh->lhash, &sh->lmask, sh->ntext);
+    if (g < 0) {
+        sh->failed = 1;
+        return 0;
+    }
+    for (uint32_t i = 0; g > 0 && i < sh->ntext; i++) {
+        size_t k = str_hash(sh->text[i]) & sh->lmask;
+        while (sh->lhash[k])
+            k = (k + 1) & sh->lmask;
+        sh->lhash[k] = i + 1;
+    }
+    size_t k = str_hash(text) & sh->lmask;
+    for (; sh->lhash[k]; k = (k + 1) & sh->lmask)
+        if (strcmp(sh->text[sh->lhash[k] - 1], text) == 0)
+            return sh->lhash[k] - 1;
+    if (sh->ntext == sh->captext) {
+        uint32_t cap = sh->captext ? sh->captext * 2 : 1024;
+        char **t = realloc(sh->text, cap * sizeof *t);
+        if (!t) {
+            sh->failed = 1;
+            return 0;
+        }
+        sh->text = t;
+        sh->captext = cap;
+    }
+    char *copy = strdup(text);
+    if (!copy) {
+        sh->failed = 1;
+        return 0;
+    }
+    sh->text[sh->ntext] = copy;
+    sh->lhash[k] = sh->ntext + 1;
+    return sh->ntext++;
+}
+
+static size_t shape_slot(const shapes *sh, uint32_t up, uint32_t label, int rep)
+{
+    uint64_t h = ((uint64_t)up * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)label << 1 | (unsigned)rep);
+    h *= 0xBF58476D1CE4E5B9ull;
+    return (size_t)(h ^ (h >> 31)) & sh->smask;
+}
+
+static uint32_t shape_id(shapes *sh, uint32_t up, uint32_t label, int rep)
+{
+    int g = grow_table(&sh->shash, &sh->smask, sh->nshape);
+    if (g < 0) {
+        sh->failed = 1;
+        return 0;
+    }
+    for (uint32_t i = 0; g > 0 && i < sh->nshape; i++) {
+        size_t k = shape_slot(sh, sh->up[i], sh->label[i], sh->rep[i]);
+        while (sh->shash[k])
+            k = (k + 1) & sh->smask;
+        sh->shash[k] = i + 1;
+    }
+    size_t k = shape_slot(sh, up, label, rep);
+    for (; sh->shash[k]; k = (k + 1) & sh->smask) {
+        uint32_t i = sh->shash[k] - 1;
+        if (sh->up[i] == up && sh->label[i] == label && sh->rep[i] == rep)
+            return i;
+    }
+    if (sh->nshape == sh->capshape) {
+        uint32_t cap = sh->capshape ? sh->capshape * 2 : 4096;
+        uint32_t *u = realloc(sh->up, cap * sizeof *u);
+        if (u)
+            sh->up = u;
+        uint32_t *l = u ? realloc(sh->label, cap * sizeof *l) : NULL;
+        if (l)
+            sh->label = l;
+        unsigned char *rp = l ? realloc(sh->rep, cap) : NULL;
+        if (!rp) {
+            sh->failed = 1;
+            return 0;
+        }
+        sh->rep = rp;
+        sh->capshape = cap;
+    }
+    uint32_t i = sh->nshape++;
+    sh->up[i] = up;
+    sh->label[i] = label;
+    sh->rep[i] = (unsigned char)rep;
+    sh->shash[k] = i + 1;
+    return i;
+}
+
+/* The shape `base` followed by an edge labelled `text` (a run of the same label: one). */
+static uint32_t shape_extend(shapes *sh, uint32_t base, const char *text)
+{
+    uint32_t l = label_id(sh, text);
+    if (sh->failed)
+        return 0;
+    if (base != SID_ROOT && sh->label[base] == l)
+        return sh->rep[base] ? base : shape_id(sh, sh->up[base], l, 1);
+    return shape_id(sh, base, l, 0);
+}
+
+static void shapes_free(shapes *sh)
+{
+    for (uint32_t i = 0; i < sh->ntext; i++)
+        free(sh->text[i]);
+    free(sh->text);
+    free(sh->lhash);
+    free(sh->up);
+    free(sh->label);
+    free(sh->rep);
+    free(sh->shash);
+}
+
+/* The text of a shape: "module m -> attribute 'x' -> list index *". */
+static int shape_text(const shapes *sh, uint32_t id, eww_buf *out)
+{
+    size_t depth = 0;
+    for (uint32_t i = id; i != SID_ROOT; i = sh->up[i])
+        depth++;
+    uint32_t *path = malloc((depth ? depth : 1) * sizeof *path);
+    if (!path)
+        return -1;
+    size_t k = depth;
+    for (uint32_t i = id; i != SID_ROOT; i = sh->up[i])
+        path[--k] = i;
+    int rc = 0;
+    for (k = 0; k < depth && rc == 0; k++) {
+        const char *t = sh->text[sh->label[path[k]]];
+        rc = eww_buf_printf(out, "%s%s%s", k ? " -> " : "", t,
+                            sh->rep[path[k]] ? " (repeated)" : "");
+    }
+    free(path);
+    return rc;
+}
+
+typedef struct group {
+    uint32_t shape;
+    size_t count;
+    uintptr_t example; /* an address, for its ID */
+} group;
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const group *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return x->shape < y->shape ? -1 : x->shape > y->shape;
+}
+
+/* The label of the edge parent -> pos, as a shape reads it; *same set when pos takes its
+ * parent's shape (an attribute dict, drawn as its owner). dict_star: the parent dict holds
+ * more than one needed child, so its keys are *. */
+static void shape_edge(const refs_walk *w, size_t parent, size_t pos, int dict_star, char *out,
+                       size_t n)
+{
+    long gp = refs_parent(w, parent);
+    if (gp >= 0 && refs_attribute_dict(w, parent)) {
+        refs_attribute_label(refs_object(w, (size_t)gp), refs_object(w, parent),
+                             refs_object(w, pos), 1, out, n);
+        return;
+    }
+    refs_edge(w, parent, pos, dict_star ? 2 : 1, out, n);
+}
+
+static int chain_type(reply *r, refs_walk *w, const chain_args *a)
+{
+    size_t n = refs_count(w);
+    uint32_t *sid = malloc((n ? n : 1) * sizeof *sid);
+    type_cache *cache = calloc(1, sizeof *cache);
+    shapes sh;
+    memset(&sh, 0, sizeof sh);
+    group *groups = NULL;
+    size_t ngroups = 0, gcap = 0, total = 0;
+    uint32_t *gindex = NULL; /* shape id -> group + 1 */
+    int status = EWW_STATUS_FAILED;
+    if (!sid || !cache)
+        goto oom;
+    memset(sid, 0xFF, n * sizeof *sid);
+    cache->name = a->what;
+    /* 1. mark the paths of every instance (each object once) */
+    for (size_t i = 0; i < n; i++) {
+        if ((i & 0xFFF) == 0 && chain_tick(r, i))
+            goto stopped;
+        if (!cached_match(cache, Py_TYPE(refs_object(w, i))))
+            continue;
+        total++;
+        for (long p = (long)i; p >= 0 && sid[p] == SID_UNSET; p = refs_parent(w, (size_t)p))
+            sid[p] = SID_NEEDED;
+    }
+    if (total == 0) {
+        free(sid);
+        free(cache);
+        reply_error(r, "chain: no live object of a type named '%s'", a->what);
+        return EWW_STATUS_FAILED;
+    }
+    /* 2. shapes, in queue order (a parent comes before its children) */
+    char lab[512], name[256];
+    long star_parent = -1;
+    int star = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((i & 0xFFF) == 0 && chain_tick(r, i))
+            goto stopped;
+        if (sid[i] != SID_NEEDED)
+            continue;
+        long p = refs_parent(w, i);
+        if (p < 0) {
+            const char *root = refs_root_label(w, i);
+            if (!root[0]) {
+                facts_type_name(Py_TYPE(refs_object(w, i)), name, sizeof name);
+                if (cached_match(cache, Py_TYPE(refs_object(w, i))))
+                    snprintf(lab, sizeof lab,
+                             "nothing refers to it: a reference held by C "
+                             "code (or a leak in an extension)");
+                else
+                    snprintf(lab, sizeof lab, "a %s that nothing refers to", name);
+                root = lab;
+            }
+            sid[i] = shape_extend(&sh, SID_ROOT, root);
+        } else if (refs_attribute_dict(w, i)) {
+            sid[i] = sid[p]; /* a module's, class's or instance's dict: read as its owner */
+        } else {
+            if (p != star_parent) {
+                /* Does the parent hold many needed children (a registry keyed by id)? Its
+                 * children are next to each other in the queue: count the following ones,
+                 * once per parent. */
+                star_parent = p;
+                size_t kids = 1;
+                for (size_t j = i + 1; j < n && refs_parent(w, j) == p && kids <= STAR_KEYS; j++)
+                    kids += sid[j] == SID_NEEDED;
+                star = kids > STAR_KEYS;
+            }
+            /* The keys under which the instances themselves are kept differ by instance. */
+            int last = cached_match(cache, Py_TYPE(refs_object(w, i)));
+            shape_edge(w, (size_t)p, i, star || last, lab, sizeof lab);
+            sid[i] = shape_extend(&sh, sid[p], lab);
+        }
+        if (sh.failed)
+            goto oom;
+    }
+    /* 3. group the instances by shape */
+    size_t glen = sh.nshape ? sh.nshape : 1;
+    gindex = calloc(glen, sizeof *gindex);
+    if (!gindex)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        if ((i & 0xFFF) == 0 && chain_tick(r, i))
+            goto stopped;
+        PyObject *o = refs_object(w, i);
+        if (sid[i] >= SID_ROOT || !cached_match(cache, Py_TYPE(o)))
+            continue;
+        uint32_t s = sid[i];
+        if (refs_attribute_dict(w, i) && (s = shape_extend(&sh, s, "__dict__"), sh.failed))
+            goto oom;
+        if (s >= glen) { /* "__dict__" made a new shape */
+            uint32_t *g2 = realloc(gindex, sh.capshape * sizeof *g2);
+            if (!g2)
+                goto oom;
+            memset(g2 + glen, 0, (sh.capshape - glen) * sizeof *g2);
+            gindex = g2;
+            glen = sh.capshape;
+        }
+        if (!gindex[s]) {
+            if (ngroups == gcap) {
+                size_t cap = gcap ? gcap * 2 : 64;
+                group *g2 = realloc(groups, cap * sizeof *g2);
+                if (!g2)
+                    goto oom;
+                groups = g2;
+                gcap = cap;
+            }
+            groups[ngroups] = (group){.shape = s, .count = 0, .example = (uintptr_t)o};
+            gindex[s] = (uint32_t)++ngroups;
+        }
+        groups[gindex[s] - 1].count++;
+    }
+    qsort(groups, ngroups, sizeof *groups, by_count_desc);
+    {
+        eww_buf b;
+        eww_buf_init(&b, 16u << 20);
+        facts_type_name(Py_TYPE((PyObject *)groups[0].example), name, sizeof name);
+        for (size_t g = 0; g < ngroups && g < (size_t)a->limit; g++) {
+            char c1[32], c2[32];
+            eww_buf_reset(&b);
+            if (shape_text(&sh, groups[g].shape, &b) < 0 || !b.data) {
+                eww_buf_free(&b);
+                goto oom;
+            }
+            reply_printf(r, "%s of %s %s %s kept alive by:\n  %s\n  (for example 0x%lx)\n",
+                         eww_fmt_count(c1, sizeof c1, groups[g].count),
+                         eww_fmt_count(c2, sizeof c2, total), name,
+                         groups[g].count == 1 ? "is" : "are", b.data,
+                         (unsigned long)groups[g].example);
+        }
+        eww_buf_free(&b);
+    }
+    if (ngroups > (size_t)a->limit)
+        reply_printf(r, "... and %zu more chains (chain %s -n %zu)\n", ngroups - (size_t)a->limit,
+                     a->what, ngroups);
+    status = EWW_STATUS_OK;
+    goto done;
+stopped:
+    status = reply_stopped(r, "chain");
+    goto done;
+oom:
+    reply_error(r, "chain: out of memory");
+done:
+    free(sid);
+    free(cache);
+    free(groups);
+    free(gindex);
+    shapes_free(&sh);
+    return status;
+}
+
 static int chain_python(reply *r, void *arg)
 {
     chain_args *a = arg;
     uintptr_t target = 0;
     int by_id = parse_id(a->what, &target);
-    refs_walk *w = refs_walk_new(by_id ? target : 0);
+    refs_walk *w = refs_walk_new(by_id ? target : 0, chain_tick, r);
     if (!w) {
+        if (r->cancelled) {
+            PyErr_Clear();
+            return reply_stopped(r, "chain");
+        }
         PyErr_Clear();
         reply_error(r, "chain: the walk failed (out of memory?)");
         return EWW_STATUS_FAILED;
     }
+    if (!by_id) {
+        int status = chain_type(r, w, a);
+        refs_walk_free(w);
+        return status;
+    }
     int status = EWW_STATUS_OK;
     eww_buf b;
     eww_buf_init(&b, 16u << 20);
-    if (by_id) {
-        long pos = refs_find(w, target);
-        if (pos < 0) {
-            reply_error(r,
-                        "chain: no live object has the ID %s (it may have been freed; IDs "
-                        "are printed by chain and leaking)",
-                        a->what);
-            status = EWW_STATUS_FAILED;
-        } else {
-            int rooted;
-            char name[256];
-            PyObject *o = refs_object(w, (size_t)pos);
-            heap_type_name(Py_TYPE(o), name, sizeof name);
-            if (refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data) {
-                if (rooted == -1)
-                    reply_printf(r, "%s at %p: %s\n", name, (void *)o, b.data);
-                else
-                    reply_printf(r, "%s -> %s at %p\n", b.data, name, (void *)o);
-            }
-        }
+    long pos = refs_find(w, target);
+    if (pos < 0) {
+        reply_error(r,
+                    "chain: no live object has the ID %s (it may have been freed; IDs "
+                    "are printed by chain and leaking)",
+                    a->what);
+        status = EWW_STATUS_FAILED;
     } else {
-        /* Instances under the same parent share the chain up to it: compute it once. */
-        group *groups = NULL;
-        size_t ngroups = 0, total = 0;
-        long last_parent = -2;
-        type_cache *cache = calloc(1, sizeof *cache);
-        if (!cache) {
-            reply_error(r, "chain: out of memory");
-            refs_walk_free(w);
-            eww_buf_free(&b);
-            return EWW_STATUS_FAILED;
-        }
-        cache->name = a->what;
-        char *parent_chain = NULL;
-        int parent_rooted = 0;
-        for (size_t i = 0; i < refs_count(w); i++) {
-            PyObject *o = refs_object(w, i);
-            if (!cached_match(cache, Py_TYPE(o)))
-                continue;
-            total++;
-            long parent = refs_parent(w, i);
-            eww_buf_reset(&b);
-            int rooted;
-            if (parent < 0 || refs_attribute_dict(w, (size_t)parent)) {
-                /* A root, or an attribute of a module or class: the whole chain (cheap). */
-                if (refs_chain(w, i, 1, &b, &rooted) < 0 || !b.data)
-                    break;
-            } else {
-                if (parent != last_parent) {
-                    eww_buf_reset(&b);
-                    if (refs_chain(w, (size_t)parent, 1, &b, &parent_rooted) < 0 || !b.data)
-                        break;
-                    free(parent_chain);
-                    parent_chain = strdup(b.data);
-                    last_parent = parent;
-                    eww_buf_reset(&b);
-                }
-                char edge[256];
-                refs_edge(w, (size_t)parent, i, 2, edge, sizeof edge);
-                if (!parent_chain || eww_buf_printf(&b, "%s -> %s", parent_chain, edge) < 0)
-                    break;
-            }
-            size_t g = 0;
-            while (g < ngroups && strcmp(groups[g].shape, b.data) != 0)
-                g++;
-            if (g == ngroups) {
-                group *ng = realloc(groups, (ngroups + 1) * sizeof *groups);
-                char *copy = strdup(b.data);
-                if (!ng || !copy) {
-                    free(copy);
-                    if (ng)
-                        groups = ng;
-                    break;
-                }
-                groups = ng;
-                groups[ngroups++] = (group){.shape = copy, .count = 0, .example = o};
-            }
-            groups[g].count++;
-        }
-        free(parent_chain);
-        free(cache);
-        char name[256] = "";
-        if (total == 0) {
-            reply_error(r, "chain: no live object of a type named '%s'", a->what);
-            status = EWW_STATUS_FAILED;
+        int rooted;
+        char name[256];
+        PyObject *o = refs_object(w, (size_t)pos);
+        facts_type_name(Py_TYPE(o), name, sizeof name);
+        if (refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data) {
+            if (rooted == -1)
+                reply_printf(r, "%s at %p: %s\n", name, (void *)o, b.data);
+            else
+                reply_printf(r, "%s -> %s at %p\n", b.data, name, (void *)o);
         } else {
-            qsort(groups, ngroups, sizeof *groups, by_count_desc);
-            heap_type_name(Py_TYPE(groups[0].example), name, sizeof name);
-            for (size_t g = 0; g < ngroups && g < (size_t)a->limit; g++) {
-                char c1[32], c2[32];
-                reply_printf(r, "%s of %s %s %s kept alive by:\n  %s\n  (for example %p)\n",
-                             eww_fmt_count(c1, sizeof c1, groups[g].count),
-                             eww_fmt_count(c2, sizeof c2, total), name,
-                             groups[g].count == 1 ? "is" : "are", groups[g].shape,
-                             (void *)groups[g].example);
-            }
-            if (ngroups > (size_t)a->limit)
-                reply_printf(r, "... and %zu more chains (chain %s -n %zu)\n",
-                             ngroups - (size_t)a->limit, a->what, ngroups);
+            reply_error(r, "chain: out of memory");
+            status = EWW_STATUS_FAILED;
         }
-        for (size_t g = 0; g < ngroups; g++)
-            free(groups[g].shape);
-        free(groups);
     }
     eww_buf_free(&b);
     refs_walk_free(w);
@@ -240,11 +528,16 @@ static void backrefs_progress(void *arg, int depth, double seconds)
     reply_progress(arg, text);
 }
 
+static int backrefs_tick(void *arg)
+{
+    return reply_tick(arg, NULL, NULL);
+}
+
 /* Up to k live instances of the type named `name`, spread evenly over all of them: the
  * gc-tracked ones from gc.get_objects(), else (str, int, ...) from a heap walk. A new list
  * (empty when there is none), or NULL with an exception; *total is how many there are, and
  * *gc_objects the list gc.get_objects() gave (for the search to use; NULL when it failed). */
-static PyObject *sample_instances(const char *name, Py_ssize_t k, Py_ssize_t *total,
+static PyObject *sample_instances(reply *r, const char *name, Py_ssize_t k, Py_ssize_t *total,
                                   PyObject **gc_objects)
 {
     type_cache *cache = calloc(1, sizeof *cache);
@@ -268,7 +561,7 @@ static PyObject *sample_instances(const char *name, Py_ssize_t k, Py_ssize_t *to
     free(cache);
     if (matches && PyList_GET_SIZE(matches) == 0) {
         heap_snapshot s;
-        if (heap_walk_opts(&s, matches, name, NULL) < 0)
+        if (heap_walk_opts(&s, matches, name, NULL, commands_heap_tick, r) < 0)
             Py_CLEAR(matches);
         else
             heap_snapshot_free(&s);
@@ -297,9 +590,14 @@ static int backrefs_python(reply *r, void *arg)
         return EWW_STATUS_FAILED;
     Py_ssize_t total = 1;
     PyObject *gc_objects = NULL;
-    PyObject *targets = by_id ? PyList_New(0) : sample_instances(a->what, 3, &total, &gc_objects);
+    PyObject *targets =
+        by_id ? PyList_New(0) : sample_instances(r, a->what, 3, &total, &gc_objects);
     if (!targets) {
         Py_XDECREF(gc_objects);
+        if (r->cancelled) {
+            PyErr_Clear();
+            return reply_stopped(r, "backrefs");
+        }
         char why[256];
         python_error_text(why, sizeof why);
         reply_error(r, "backrefs: %s", why);
@@ -313,7 +611,7 @@ static int backrefs_python(reply *r, void *arg)
         return EWW_STATUS_FAILED;
     }
     if (!by_id) {
-        heap_type_name(Py_TYPE(PyList_GET_ITEM(targets, 0)), name, sizeof name);
+        facts_type_name(Py_TYPE(PyList_GET_ITEM(targets, 0)), name, sizeof name);
         if (total == 1)
             snprintf(title, sizeof title, "What refers to the only %s", name);
         else
@@ -332,6 +630,7 @@ static int backrefs_python(reply *r, void *arg)
         .find_id = by_id ? id : 0,
         .title = title,
         .progress = backrefs_progress,
+        .tick = backrefs_tick,
         .progress_arg = r,
         .scan = gc_objects,
     };
@@ -343,7 +642,10 @@ static int backrefs_python(reply *r, void *arg)
     if (rc == 0 && graph_dot(targets, &o, &dot, &res) < 0) {
         char why[256];
         python_error_text(why, sizeof why);
-        reply_error(r, "backrefs: %s", why);
+        if (r->cancelled)
+            reply_stopped(r, "backrefs");
+        else
+            reply_error(r, "backrefs: %s", why);
         rc = -1;
     } else if (rc == 0 && !res.found) {
         reply_error(r,
@@ -415,15 +717,17 @@ static int leaking_python(reply *r, void *arg)
     int limit = *(int *)arg;
     PyObject *list = PyList_New(0);
     heap_snapshot s;
-    if (!list || heap_walk_opts(&s, NULL, NULL, list) < 0) {
+    if (!list || heap_walk_opts(&s, NULL, NULL, list, commands_heap_tick, r) < 0) {
         Py_XDECREF(list);
         PyErr_Clear();
+        if (r->cancelled)
+            return reply_stopped(r, "leaking");
         reply_error(r, "leaking: the walk failed");
         return EWW_STATUS_FAILED;
     }
     heap_snapshot_free(&s);
     heap_snapshot by;
-    if (heap_summarize_list(list, &by, NULL) < 0) {
+    if (heap_summarize_list(list, &by, NULL, 0) < 0) {
         Py_DECREF(list);
         PyErr_Clear();
         reply_error(r, "leaking: out of memory");

@@ -34,6 +34,10 @@ int commands_count_option(reply *r, const char *name, const char *what, int argc
 int commands_file_name(reply *r, const char *name, const char *file, const char *fallback,
                        char *out, size_t outlen);
 
+/* A heap walk's progress function (heap.h) for a command: "walking the heap: N objects so
+ * far" once a second, and 1 when the client asked the command to stop (reply_tick). */
+int commands_heap_tick(void *reply, uint64_t objects);
+
 /* Handlers living in their own files. */
 int cmd_stats(reply *r, int argc, const char **argv);
 int cmd_memory(reply *r, int argc, const char **argv);

@@ -356,10 +356,12 @@ static int dict_key_of(PyObject *d, PyObject *child, char *out, size_t n)
  * code). The candidates of the last type asked about are kept until facts_gc_restore(),
  * the last hit first: a chain of a million instances asks about the same type each time.
  * Protected by the GIL. */
-static struct {
+#define CACHE_TYPES 64
+static struct cached_type {
     PyTypeObject *type; /* identity only */
     PyObject *names;    /* a list of str */
-} s_cache;
+    int learned;        /* a __dict__ was made once to learn the names the code does not say */
+} s_cache[CACHE_TYPES];
 
 static void add_code_names(PyObject *list, PyCodeObject *code, int depth)
 {
@@ -374,12 +376,14 @@ static void add_code_names(PyObject *list, PyCodeObject *code, int depth)
             add_code_names(list, (PyCodeObject *)PyTuple_GET_ITEM(consts, i), depth + 1);
 }
 
-static PyObject *candidate_names(PyTypeObject *t)
+static struct cached_type *candidates(PyTypeObject *t)
 {
-    if (s_cache.type == t && s_cache.names)
-        return s_cache.names;
-    Py_CLEAR(s_cache.names);
-    s_cache.type = NULL;
+    struct cached_type *c = &s_cache[((uintptr_t)t >> 4) % CACHE_TYPES];
+    if (c->type == t && c->names)
+        return c;
+    Py_CLEAR(c->names);
+    c->type = NULL;
+    c->learned = 0;
     PyObject *list = PyList_New(0);
     PyObject *mro = t->tp_mro;
     for (Py_ssize_t i = 0; list && mro && PyTuple_Check(mro) && i < PyTuple_GET_SIZE(mro); i++) {
@@ -393,15 +397,17 @@ static PyObject *candidate_names(PyTypeObject *t)
                 add_code_names(list, (PyCodeObject *)PyFunction_GET_CODE(v), 0);
     }
     PyErr_Clear();
-    s_cache.type = list ? t : NULL;
-    s_cache.names = list;
-    return list;
+    if (!list)
+        return NULL;
+    c->type = t;
+    c->names = list;
+    return c;
 }
 
-static int inline_name(PyObject *parent, PyObject *child, char *out, size_t n)
+/* The name under which parent keeps child among the candidates, moved to the front. */
+static int find_candidate(PyObject *names, PyObject *parent, PyObject *child, char *out, size_t n)
 {
-    PyObject *names = candidate_names(Py_TYPE(parent));
-    for (Py_ssize_t i = 0; names && i < PyList_GET_SIZE(names); i++) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(names); i++) {
         PyObject *name = PyList_GET_ITEM(names, i);
         PyObject *descr = lookup(Py_TYPE(parent), name);
         if (descr && Py_TYPE(descr)->tp_descr_get)
@@ -424,6 +430,31 @@ static int inline_name(PyObject *parent, PyObject *child, char *out, size_t n)
         return 1;
     }
     return 0;
+}
+
+static int inline_name(PyObject *parent, PyObject *child, char *out, size_t n)
+{
+    struct cached_type *c = candidates(Py_TYPE(parent));
+    if (!c)
+        return 0;
+    if (find_candidate(c->names, parent, child, out, n))
+        return 1;
+    if (c->learned)
+        return 0;
+    /* The attribute was set by code outside the class: make the __dict__ of this one
+     * instance (once per type and command; the one side effect on the heap) to learn the
+     * type's attribute names, which its other instances share. */
+    c->learned = 1;
+    PyObject *d = PyObject_GenericGetDict(parent, NULL);
+    PyObject *k, *v;
+    Py_ssize_t p = 0;
+    while (d && PyDict_Check(d) && PyDict_Next(d, &p, &k, &v))
+        if (PyUnicode_CheckExact(k) && PyList_Append(c->names, k) < 0)
+            PyErr_Clear();
+    PyErr_Clear();
+    int found = d && PyDict_Check(d) && dict_key_of(d, child, out, n);
+    Py_XDECREF(d);
+    return found;
 }
 #endif
 
@@ -472,8 +503,10 @@ int facts_gc_disable(void)
 void facts_gc_restore(int was_enabled)
 {
 #ifdef Py_TPFLAGS_MANAGED_DICT
-    Py_CLEAR(s_cache.names); /* nothing of a command stays behind */
-    s_cache.type = NULL;
+    for (int i = 0; i < CACHE_TYPES; i++) { /* nothing of a command stays behind */
+        Py_CLEAR(s_cache[i].names);
+        s_cache[i].type = NULL;
+    }
 #endif
     if (!was_enabled)
         return;

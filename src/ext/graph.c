@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "dot.h"
+#include "facts.h"
 #include "fmt.h"
 #include "heap.h"
 #include "ptrset.h"
@@ -154,6 +155,7 @@ typedef struct graph {
     int nhits;
     uint32_t cap; /* candidates kept per node and pass */
     int failed;
+    int stopped; /* opt->tick asked to stop */
     int cut;
     int redo;         /* a pass for the nodes marked redo only */
     int fold_only;    /* a pass that only finds the instances of the last level's dicts */
@@ -290,18 +292,10 @@ static int has_edge(const graph *g, size_t from, size_t to)
     return 0;
 }
 
-/* Whether d is the (materialised) __dict__ of the instance x. Asking an instance for its
- * __dict__ makes it when its attributes are inline (CPython 3.11): only asked of an instance
- * that refers to d, which is then almost always its __dict__ already. */
+/* Whether d is the __dict__ of the instance x (found without making one: facts.h). */
 static int owns_dict(PyObject *x, PyObject *d)
 {
-    if (!PyDict_Check(d) || PyDict_Check(x) || PyType_Check(x) || PyModule_Check(x) ||
-        Py_TYPE(x)->tp_dictoffset == 0)
-        return 0;
-    PyObject *mine = PyObject_GetAttrString(x, "__dict__");
-    Py_XDECREF(mine);
-    PyErr_Clear();
-    return mine == d;
+    return refs_instance_dict(x, d);
 }
 
 /* The candidates of a pass become nodes and edges: the filter, too_many and max_nodes apply
@@ -401,7 +395,7 @@ static PyObject *scan_list(PyObject *given)
     if (nfrozen > 0) {
         heap_snapshot s;
         list = PyList_New(0);
-        if (list && heap_walk_opts(&s, list, NULL, NULL) < 0)
+        if (list && heap_walk_opts(&s, list, NULL, NULL, NULL, NULL) < 0)
             Py_CLEAR(list);
         else if (list)
             heap_snapshot_free(&s);
@@ -435,6 +429,10 @@ static int search_level(graph *g, PyObject *scan, uintptr_t find_id)
     if (g->opt->backwards) {
         Py_ssize_t n = PyList_GET_SIZE(scan);
         for (Py_ssize_t i = 0; i < n && !g->failed; i++) {
+            if ((i & 0xFFF) == 0 && g->opt->tick && g->opt->tick(g->opt->progress_arg)) {
+                g->stopped = g->failed = 1;
+                break;
+            }
             PyObject *x = PyList_GET_ITEM(scan, i);
             if (find_id && (uintptr_t)x == find_id && !g->nodes[0].o) {
                 Py_INCREF(x);
@@ -469,7 +467,10 @@ static int search_level(graph *g, PyObject *scan, uintptr_t find_id)
             visit_back(v, g);
     }
     if (g->failed) {
-        PyErr_NoMemory();
+        if (g->stopped)
+            PyErr_SetString(PyExc_KeyboardInterrupt, "stopped by the client");
+        else
+            PyErr_NoMemory();
         return -1;
     }
     size_t bytes = graph_bytes(g, scan);
@@ -684,7 +685,27 @@ static void short_repr(PyObject *o, char *out, size_t n)
         snprintf(out, n, "%zd items", PyObject_Length(o));
         return;
     }
-    refs_short_repr(o, out, n);
+    if (facts_repr(o, out, n))
+        return;
+    /* objgraph's style only (the drop-ins, in the caller's thread, as objgraph does it): the
+     * object's own __repr__, on a node the graph holds a reference to. */
+    PyObject *r = PyObject_Repr(o);
+    if (!r || !PyUnicode_Check(r)) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        snprintf(out, n, "(repr raised %s)", type ? ((PyTypeObject *)type)->tp_name : "an error");
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        Py_XDECREF(r);
+        return;
+    }
+    PyObject *head = PyUnicode_GET_LENGTH(r) > 40 ? PyUnicode_Substring(r, 0, 37) : NULL;
+    const char *u = PyUnicode_AsUTF8(head ? head : r);
+    snprintf(out, n, "%s%s", u ? u : "?", head ? "..." : "");
+    PyErr_Clear();
+    Py_XDECREF(head);
+    Py_DECREF(r);
 }
 
 /* type(o).__name__, or __module__.__name__ (objgraph's short and long type names). */
@@ -703,11 +724,6 @@ static void type_label(PyObject *o, int shortnames, char *out, size_t n)
     Py_XDECREF(mod);
     Py_XDECREF(nm);
     PyErr_Clear();
-}
-
-static int has_default_repr(PyObject *o)
-{
-    return Py_TYPE(o)->tp_repr == PyBaseObject_Type.tp_repr;
 }
 
 /* objgraph's edge labels: __dict__, f_locals, f_globals, __self__, __func__, dict keys. */
@@ -976,12 +992,14 @@ static void console_label(gnode *x, char *out, size_t n)
     char t[256], s[256];
     PyObject *o = x->o;
     if (PyModule_Check(o)) {
-        short_repr(o, s, sizeof s);
-        snprintf(out, n, "module %s", s);
+        const char *name = PyModule_GetName(o); /* its dict's __name__: C */
+        if (!name)
+            PyErr_Clear();
+        snprintf(out, n, "module %s", name ? name : "?");
         return;
     }
     if (PyType_Check(o)) {
-        heap_type_name((PyTypeObject *)o, t, sizeof t);
+        facts_type_name((PyTypeObject *)o, t, sizeof t);
         snprintf(out, n, "class %s", t);
         return;
     }
@@ -995,9 +1013,9 @@ static void console_label(gnode *x, char *out, size_t n)
         PyErr_Clear();
         return;
     }
-    heap_type_name(Py_TYPE(o), t, sizeof t);
+    facts_type_name(Py_TYPE(o), t, sizeof t);
     if (PyTuple_Check(o) || PyList_Check(o) || PyDict_Check(o) || PyAnySet_Check(o)) {
-        Py_ssize_t len = PyObject_Length(o);
+        Py_ssize_t len = facts_len(o);
         char num[32];
         eww_fmt_count(num, sizeof num, (unsigned long long)(len < 0 ? 0 : len));
         snprintf(s, sizeof s, "%s item%s", num, len == 1 ? "" : "s");
@@ -1005,10 +1023,8 @@ static void console_label(gnode *x, char *out, size_t n)
         const char *q = PyUnicode_AsUTF8(((PyFunctionObject *)o)->func_qualname);
         snprintf(s, sizeof s, "%s()", q ? q : "?");
         PyErr_Clear();
-    } else if (has_default_repr(o)) {
-        s[0] = '\0';
-    } else {
-        short_repr(o, s, sizeof s);
+    } else if (!facts_repr(o, s, sizeof s)) {
+        s[0] = '\0'; /* its repr would run code: the type and ID say enough */
     }
     snprintf(out, n, "%s at %p%s%s%s", t, (void *)o, s[0] ? "\n" : "", s,
              x->expand && !x->referred && PyObject_GC_IsTracked(o)

@@ -29,6 +29,9 @@ typedef struct graph_opts {
     PyObject *scan;    /* gc.get_objects(), when the caller has it already; else NULL */
     /* Called between passes of a long search (GIL held), or NULL. */
     void (*progress)(void *arg, int depth, double seconds);
+    /* Asked every 4096 objects of a pass whether to stop (then -1 with KeyboardInterrupt),
+     * or NULL. Runs no Python code. */
+    int (*tick)(void *arg);
     void *progress_arg;
 } graph_opts;
 

@@ -63,15 +63,14 @@ typedef struct walk {
     PyObject *getsizeof; /* sys.getsizeof */
     struct later *later; /* objects with a Python __sizeof__, sized after the walk */
     size_t nlater, later_cap;
-    int failed;                /* out of memory */
+    int failed;                /* out of memory, or stopped */
+    int stopped;               /* the progress function asked to stop */
     PyObject *collect;         /* when set, every counted object is appended (heap_objects) */
     const char *only;          /* with collect: only objects whose type has this name */
     eww_ptrset *referenced;    /* when set, every object some other object refers to */
     heap_progress_fn progress; /* may be NULL */
     void *progress_arg;
     uint64_t walked;
-    double next_report; /* seconds since start */
-    struct timespec start;
 } walk;
 
 static int push(walk *w, PyObject *o)
@@ -245,17 +244,11 @@ static int account(walk *w, PyObject *o)
     return 1;
 }
 
-/* Tell w->progress how far the walk is, about once a second after the first second. */
+/* Tell w->progress how far the walk is; it may ask the walk to stop. */
 static void report(walk *w, uint64_t objects)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double t =
-        (double)(now.tv_sec - w->start.tv_sec) + (double)(now.tv_nsec - w->start.tv_nsec) / 1e9;
-    if (t >= w->next_report) {
-        w->progress(w->progress_arg, objects, t);
-        w->next_report = t + 1.0;
-    }
+    if (!w->stopped && w->progress(w->progress_arg, objects))
+        w->stopped = w->failed = 1;
 }
 
 /* Walk from o (already marked seen, not yet pushed). */
@@ -317,30 +310,34 @@ static int rows_from_types(walk *w, heap_snapshot *out)
 /* Size the objects size_later() kept: their __sizeof__ is Python code, which may let other
  * threads run, so this comes after the walk, once its raw pointers are gone; these objects
  * are references of ours. Rows are found by type identity (rows are sorted by type). */
-static void size_deferred(walk *w, heap_snapshot *out)
+static void size_deferred(walk *w, heap_snapshot *out, heap_snapshot *unknown)
 {
     for (size_t i = 0; i < w->nlater; i++) {
         struct later *l = &w->later[i];
-        if (w->progress && out)
-            report(w, w->walked + i);
-        Py_ssize_t n = out ? as_size(PyObject_CallOneArg(w->getsizeof, l->o)) : -1;
+        if (w->progress && out && !w->stopped)
+            report(w, w->walked + i); /* stopping now leaves the rest unknown */
+        int call = out && !w->stopped;
+        Py_ssize_t n = call ? as_size(PyObject_CallOneArg(w->getsizeof, l->o)) : -1;
         Py_DECREF(l->o);
-        size_t lo = 0, hi = out ? out->n : 0;
+        heap_snapshot *s = out ? out : unknown; /* sizes not asked for are unknown */
+        if (!s)
+            continue; /* the walk failed */
+        size_t lo = 0, hi = s->n;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if ((uintptr_t)out->rows[mid].type < (uintptr_t)l->type)
+            if ((uintptr_t)s->rows[mid].type < (uintptr_t)l->type)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        if (!out || lo == out->n || out->rows[lo].type != l->type)
-            continue; /* one of eww's own (not counted), or the walk failed */
+        if (lo == s->n || s->rows[lo].type != l->type)
+            continue; /* one of eww's own (not counted) */
         if (n < 0) {
-            out->rows[lo].unknown++;
-            out->unknown++;
+            s->rows[lo].unknown++;
+            s->unknown++;
         } else {
-            out->rows[lo].size += (uint64_t)n;
-            out->bytes += (uint64_t)n;
+            s->rows[lo].size += (uint64_t)n;
+            s->bytes += (uint64_t)n;
         }
     }
     free(w->later);
@@ -361,9 +358,10 @@ int heap_walk_progress(heap_snapshot *out, heap_progress_fn fn, void *arg)
     return walk_heap(out, NULL, NULL, NULL, fn, arg);
 }
 
-int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking)
+int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
+                   heap_progress_fn fn, void *arg)
 {
-    return walk_heap(out, collect, only, leaking, NULL, NULL);
+    return walk_heap(out, collect, only, leaking, fn, arg);
 }
 
 static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
@@ -379,8 +377,6 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
     w.only = only;
     w.progress = progress;
     w.progress_arg = progress_arg;
-    w.next_report = 1.0;
-    clock_gettime(CLOCK_MONOTONIC, &w.start);
     eww_ptrset referenced;
     eww_ptrset_init(&referenced);
     w.referenced = leaking ? &referenced : NULL;
@@ -415,6 +411,11 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
         if (eww_ptrset_add(&w.seen, o) == 1)
             walk_from(&w, o);
     }
+    if (w.stopped) {
+        PyErr_SetString(PyExc_KeyboardInterrupt, "stopped by the client");
+        rc = -1;
+        goto done;
+    }
     if (w.failed) {
         if (!PyErr_Occurred())
             PyErr_NoMemory();
@@ -445,7 +446,11 @@ done:
     eww_ptrset_free(&referenced);
     Py_XDECREF(seeds);
     /* The raw pointers are gone: Python __sizeof__ methods may run now. */
-    size_deferred(&w, rc == 0 ? out : NULL);
+    size_deferred(&w, rc == 0 && !leaking && !collect ? out : NULL, rc == 0 ? out : NULL);
+    if (rc == 0 && w.stopped) {
+        PyErr_SetString(PyExc_KeyboardInterrupt, "stopped by the client");
+        rc = -1;
+    }
     Py_XDECREF(w.getsizeof);
     facts_gc_restore(gc_was_enabled);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -455,7 +460,7 @@ done:
     return rc;
 }
 
-int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named)
+int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, int python_sizes)
 {
     memset(out, 0, sizeof *out);
     walk w;
@@ -490,7 +495,7 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named)
         rc = rows_from_types(&w, out);
     free(w.types);
     Py_XDECREF(seq);
-    size_deferred(&w, rc == 0 ? out : NULL);
+    size_deferred(&w, rc == 0 && python_sizes ? out : NULL, rc == 0 ? out : NULL);
     Py_DECREF(w.getsizeof);
     facts_gc_restore(gc_was_enabled);
     return rc;

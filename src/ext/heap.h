@@ -24,9 +24,10 @@ typedef struct heap_snapshot {
     size_t engine_bytes; /* memory the walk used (C memory and the seed list) */
 } heap_snapshot;
 
-/* Called during a long walk (first after a second, then about every second): objects walked
- * so far and seconds since the start. GIL held. */
-typedef void (*heap_progress_fn)(void *arg, uint64_t objects, double seconds);
+/* Called often during a walk (every few thousand objects) with the objects walked so far;
+ * returns non-zero to stop the walk, which then fails with KeyboardInterrupt. GIL held; it
+ * must not run Python code. */
+typedef int (*heap_progress_fn)(void *arg, uint64_t objects);
 
 /* A type's name as pympler prints it: builtins bare, others module.qualname. */
 void heap_type_name(PyTypeObject *t, char *out, size_t n);
@@ -37,11 +38,16 @@ int heap_walk(heap_snapshot *out);
 int heap_walk_progress(heap_snapshot *out, heap_progress_fn fn, void *arg);
 /* The same, and: append every counted object to `collect` (when not NULL; only those whose
  * type is named `only`, short or full name, when that is not NULL); append to `leaking` the
- * gc objects no other object refers to (objgraph's get_leaking_objects). */
-int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking);
+ * gc objects no other object refers to (objgraph's get_leaking_objects). With `leaking` or
+ * `collect`, no Python __sizeof__ is called (those sizes are unknown): the lists may hold
+ * objects that C code is still building, which Python code running meanwhile would let
+ * that code find shared. fn (may be NULL) is asked often whether to stop. */
+int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
+                   heap_progress_fn fn, void *arg);
 /* Count and size the objects of a list (pympler's summarize(objects)). When `named` is not
- * NULL, functions and modules are appended to it instead of being counted. */
-int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named);
+ * NULL, functions and modules are appended to it instead of being counted. python_sizes: 0
+ * leaves the sizes of objects whose __sizeof__ is Python code unknown (no code runs). */
+int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, int python_sizes);
 void heap_snapshot_free(heap_snapshot *s);
 /* Rows whose count or size changed from before to after; *out is malloc'd. */
 int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row **out, size_t *n);

@@ -137,7 +137,7 @@ static PyObject *heap_objects(PyObject *mod, PyObject *args)
         return NULL;
     PyObject *list = PyList_New(0);
     heap_snapshot s;
-    if (!list || heap_walk_opts(&s, list, only, NULL) < 0) {
+    if (!list || heap_walk_opts(&s, list, only, NULL, NULL, NULL) < 0) {
         Py_XDECREF(list);
         return NULL;
     }
@@ -158,7 +158,7 @@ static PyObject *heap_summarize(PyObject *mod, PyObject *args)
         return NULL;
     }
     heap_snapshot s;
-    if (heap_summarize_list(objects, &s, named == Py_None ? NULL : named) < 0)
+    if (heap_summarize_list(objects, &s, named == Py_None ? NULL : named, 1) < 0)
         return NULL;
     PyObject *list = PyList_New((Py_ssize_t)s.n);
     for (size_t i = 0; list && i < s.n; i++) {
@@ -181,7 +181,7 @@ static PyObject *heap_leaking(PyObject *mod, PyObject *unused)
     (void)unused;
     PyObject *list = PyList_New(0);
     heap_snapshot s;
-    if (!list || heap_walk_opts(&s, NULL, NULL, list) < 0) {
+    if (!list || heap_walk_opts(&s, NULL, NULL, list, NULL, NULL) < 0) {
         Py_XDECREF(list);
         return NULL;
     }
@@ -193,7 +193,7 @@ static PyObject *heap_leaking(PyObject *mod, PyObject *unused)
 static PyObject *ref_chain(PyObject *mod, PyObject *obj)
 {
     (void)mod;
-    refs_walk *w = refs_walk_new((uintptr_t)obj);
+    refs_walk *w = refs_walk_new((uintptr_t)obj, NULL, NULL);
     if (!w)
         return NULL;
     long pos = refs_find(w, (uintptr_t)obj);

@@ -10,9 +10,11 @@
  * pointer: it is compared with the addresses the walk meets, so a stale or made-up ID is
  * just "not found".
  *
- * Labelling an attribute edge of an instance whose attributes are stored inline (CPython
- * 3.11's managed dicts) asks for its __dict__, which creates it: a handful of objects per
- * printed chain, never during the walk itself.
+ * No Python code runs from the start of the walk to the last label (facts.h): the queue
+ * holds raw pointers, valid only while no other thread can run. Labels are C facts: an
+ * attribute's name comes from __slots__, an existing __dict__ or the inline values (never
+ * by making a __dict__), a key's repr only when it is a str, int, ... (else its type and
+ * address). The walk checks every 4096 objects whether the client asked it to stop.
  *
  * Not here: the console commands (cmd_refs.c).
  */
@@ -21,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "facts.h"
+#include "fmt.h"
 #include "heap.h"
 #include "ptrset.h"
 
@@ -42,7 +46,11 @@ struct refs_walk {
     int failed;
     uintptr_t stop_at; /* chain ID: stop the walk when this address is reached */
     int found;
+    refs_tick_fn tick; /* asked every 4096 objects whether to stop, or NULL */
+    void *tick_arg;
+    int stopped;
     PyObject *keep; /* references to the frames' locals dicts, alive during the walk */
+    int gc_was_enabled;
 };
 
 static int enqueue(refs_walk *w, PyObject *o, uint32_t parent)
@@ -107,6 +115,10 @@ static void add_root(refs_walk *w, PyObject *o, const char *label)
 static void expand(refs_walk *w, size_t from)
 {
     for (size_t i = from; i < w->n && !w->failed && !w->found; i++) {
+        if ((i & 0xFFF) == 0 && w->tick && w->tick(w->tick_arg, i)) {
+            w->stopped = w->failed = 1;
+            break;
+        }
         PyObject *o = w->q[i];
         traverseproc tr = Py_TYPE(o)->tp_traverse;
         if (tr && PyObject_IS_GC(o)) {
@@ -159,7 +171,7 @@ static void add_frame_roots(refs_walk *w)
     Py_DECREF(frames);
 }
 
-refs_walk *refs_walk_new(uintptr_t stop_at)
+refs_walk *refs_walk_new(uintptr_t stop_at, refs_tick_fn tick, void *tick_arg)
 {
     refs_walk *w = calloc(1, sizeof *w);
     if (!w) {
@@ -174,9 +186,9 @@ refs_walk *refs_walk_new(uintptr_t stop_at)
     }
     eww_ptrset_add(&w->seen, w->keep);
     w->stop_at = stop_at;
-#if PY_VERSION_HEX >= 0x030A0000
-    int gc_was_enabled = PyGC_Disable();
-#endif
+    w->tick = tick;
+    w->tick_arg = tick_arg;
+    w->gc_was_enabled = facts_gc_disable(); /* restored by refs_walk_free */
     /* Modules first, by name: chains start at the module a user knows. */
     PyObject *modules = PySys_GetObject("modules");
     if (modules && PyDict_Check(modules)) {
@@ -195,10 +207,8 @@ refs_walk *refs_walk_new(uintptr_t stop_at)
         add_frame_roots(w);
     expand(w, before);
     /* Last: gc objects nothing reached, as roots of their own ("held by C code"). */
-    PyObject *gc = w->found ? NULL : PyImport_ImportModule("gc");
-    PyObject *all = gc ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
-    Py_XDECREF(gc);
-    if (all && PyList_Check(all)) {
+    PyObject *all = w->found || w->failed ? NULL : facts_gc_objects();
+    if (all) {
         eww_ptrset_add(&w->seen, all);
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(all) && !w->failed && !w->found; i++) {
             size_t at = w->n;
@@ -208,14 +218,16 @@ refs_walk *refs_walk_new(uintptr_t stop_at)
         }
     }
     PyErr_Clear();
+    /* The list goes, but not its items' memory: the walk's pointers stay valid because no
+     * Python code runs until refs_walk_free (and the gc is off). */
     Py_XDECREF(all);
-#if PY_VERSION_HEX >= 0x030A0000
-    if (gc_was_enabled)
-        PyGC_Enable();
-#endif
     if (w->failed) {
+        int stopped = w->stopped;
         refs_walk_free(w);
-        PyErr_NoMemory();
+        if (stopped)
+            PyErr_SetString(PyExc_KeyboardInterrupt, "stopped by the client");
+        else
+            PyErr_NoMemory();
         return NULL;
     }
     return w;
@@ -230,6 +242,7 @@ void refs_walk_free(refs_walk *w)
     free(w->roots);
     eww_ptrset_free(&w->seen);
     Py_XDECREF(w->keep);
+    facts_gc_restore(w->gc_was_enabled);
     free(w);
 }
 
@@ -256,75 +269,14 @@ long refs_find(const refs_walk *w, uintptr_t address)
 
 /* ---- labels ------------------------------------------------------------------------ */
 
-/* UTF-8 of the first `chars` characters of a str (lone surrogates escaped), into out. */
-static void str_prefix(PyObject *u, Py_ssize_t chars, char *out, size_t n)
-{
-    PyObject *head = PyUnicode_GET_LENGTH(u) > chars ? PyUnicode_Substring(u, 0, chars) : u;
-    PyObject *b = head ? PyUnicode_AsEncodedString(head, "utf-8", "backslashreplace") : NULL;
-    if (b)
-        snprintf(out, n, "%s", PyBytes_AS_STRING(b));
-    else
-        snprintf(out, n, "?");
-    Py_XDECREF(b);
-    if (head != u)
-        Py_XDECREF(head);
-    PyErr_Clear();
-}
-
 void refs_short_repr(PyObject *o, char *out, size_t n)
 {
-    char s[256];
-    if (PyUnicode_Check(o) && PyUnicode_GET_LENGTH(o) > 40) {
-        /* Never the repr of a long string: its first characters, quoted. */
-        PyObject *head = PyUnicode_Substring(o, 0, 40);
-        PyObject *r = head ? PyObject_Repr(head) : NULL;
-        if (r)
-            str_prefix(r, 37, s, sizeof s);
-        else
-            snprintf(s, sizeof s, "?");
-        Py_XDECREF(head);
-        Py_XDECREF(r);
-        PyErr_Clear();
-        snprintf(out, n, "%s...", s);
+    if (facts_repr(o, out, n))
         return;
-    }
-    int overflow = 0;
-    if (PyLong_Check(o) && (PyLong_AsLongLongAndOverflow(o, &overflow), overflow)) {
-        /* A huge int's repr is slow (and refused past 4300 digits): its size instead. */
-        PyObject *bits = PyObject_CallMethod(o, "bit_length", NULL);
-        long long nbits = bits ? PyLong_AsLongLong(bits) : -1LL;
-        Py_XDECREF(bits);
-        PyErr_Clear();
-        if (nbits < 0 || nbits > 128) {
-            snprintf(out, n, "(an int of %lld bits)", nbits);
-            return;
-        }
-    }
-    if ((PyList_Check(o) || PyDict_Check(o) || PyAnySet_Check(o) ||
-         (PyTuple_Check(o) && PyTuple_GET_SIZE(o) > 4))) {
-        snprintf(out, n, "%zd items", PyObject_Length(o));
-        return;
-    }
-    PyObject *r = PyObject_Repr(o);
-    if (!r) {
-        /* A __repr__ that raises: say so, never let it escape. */
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        snprintf(out, n, "(repr raised %s)", type ? ((PyTypeObject *)type)->tp_name : "an error");
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
-        return;
-    }
-    if (!PyUnicode_Check(r)) {
-        Py_DECREF(r);
-        snprintf(out, n, "?");
-        return;
-    }
-    int cut = PyUnicode_GET_LENGTH(r) > 40;
-    str_prefix(r, cut ? 37 : 40, s, sizeof s);
-    snprintf(out, n, "%s%s", s, cut ? "..." : "");
-    Py_DECREF(r);
+    char t[200];
+    facts_type_name(Py_TYPE(o), t, sizeof t);
+    if (n > 0 && snprintf(out, n, "<%.60s object at %p>", t, (void *)o) < 0)
+        out[0] = '\0';
 }
 
 /* Which local variable of a frame holds child ("local x in f()"), when one does. */
@@ -380,6 +332,24 @@ static const char *slot_name(PyObject *parent, PyObject *child)
     return NULL;
 }
 
+/* Whether d is the instance's __dict__: the one it has, or (3.11's managed dicts, which
+ * cannot be read without making one) a dict it refers to that is none of its attributes. */
+int refs_instance_dict(PyObject *x, PyObject *d)
+{
+    if (!PyDict_Check(d) || PyType_Check(x) || PyModule_Check(x) || PyDict_Check(x))
+        return 0;
+    PyObject *mine = facts_existing_dict(x);
+    if (mine)
+        return mine == d;
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    char name[200];
+    return (Py_TYPE(x)->tp_flags & Py_TPFLAGS_MANAGED_DICT) &&
+           !facts_attribute_name(x, d, name, sizeof name);
+#else
+    return 0;
+#endif
+}
+
 void refs_edge_label(PyObject *parent, PyObject *child, int star, char *out, size_t n)
 {
     char k[64];
@@ -432,33 +402,22 @@ void refs_edge_label(PyObject *parent, PyObject *child, int star, char *out, siz
     } else if (PyFrame_Check(parent)) {
         if (frame_label(parent, child, out, n))
             return;
-    } else if (!PyType_Check(parent) && !PyModule_Check(parent) &&
-               (Py_TYPE(parent)->tp_dictoffset != 0)) {
-        /* An instance: one of its attributes (its __dict__ is made when it is inline). */
-        PyObject *d = PyObject_GetAttrString(parent, "__dict__");
-        if (d && d == child) {
+    } else if (!PyType_Check(parent) && !PyModule_Check(parent)) {
+        /* An instance: one of its attributes, or its __dict__ (never made to find out). */
+        char name[200];
+        if (refs_instance_dict(parent, child)) {
             snprintf(out, n, "__dict__");
-            Py_DECREF(d);
             return;
         }
-        if (d && PyDict_Check(d)) {
-            PyObject *key, *value;
-            Py_ssize_t p = 0;
-            while (PyDict_Next(d, &p, &key, &value)) {
-                if (value == child && PyUnicode_Check(key)) {
-                    snprintf(out, n, "attribute '%s'", PyUnicode_AsUTF8(key));
-                    Py_DECREF(d);
-                    return;
-                }
-            }
+        if (facts_attribute_name(parent, child, name, sizeof name)) {
+            snprintf(out, n, "attribute '%s'", name);
+            return;
         }
-        Py_XDECREF(d);
-        PyErr_Clear();
     }
     snprintf(out, n, "referent of %s", Py_TYPE(parent)->tp_name);
 }
 
-/* The dict a module, class or instance keeps its attributes in, when child is that dict. */
+/* The dict a module, class or instance keeps its attributes in, when d is that dict. */
 static int is_attribute_dict(PyObject *owner, PyObject *d)
 {
     if (!PyDict_Check(d))
@@ -467,7 +426,7 @@ static int is_attribute_dict(PyObject *owner, PyObject *d)
         return PyModule_GetDict(owner) == d;
     if (PyType_Check(owner))
         return ((PyTypeObject *)owner)->tp_dict == d;
-    return 0; /* instances' dicts are labelled by edge_label directly */
+    return refs_instance_dict(owner, d);
 }
 
 void refs_attribute_label(PyObject *owner, PyObject *d, PyObject *child, int shape, char *out,
@@ -480,6 +439,13 @@ void refs_attribute_label(PyObject *owner, PyObject *d, PyObject *child, int sha
                  (int)strlen(lab + 10), lab + 10);
     else
         snprintf(out, n, "%s", lab);
+}
+
+/* The end of a run of equal labels: " (5,000 times)" after the label said once. */
+static int flush_run(eww_buf *out, size_t run)
+{
+    char c[32];
+    return run > 1 ? eww_buf_printf(out, " (%s times)", eww_fmt_count(c, sizeof c, run)) : 0;
 }
 
 int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *rooted)
@@ -504,13 +470,7 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
             break;
     }
     size_t rootpos = path[len - 1];
-    const char *label = "";
-    for (size_t i = 0; i < w->nroots; i++) {
-        if (w->roots[i].pos == rootpos) {
-            label = w->roots[i].label;
-            break;
-        }
-    }
+    const char *label = refs_root_label(w, rootpos);
     *rooted = label[0] != '\0';
     int rc = 0;
     char lab[256];
@@ -518,7 +478,7 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
         rc = eww_buf_puts(out, label);
     } else {
         char name[256];
-        heap_type_name(Py_TYPE(w->q[rootpos]), name, sizeof name);
+        facts_type_name(Py_TYPE(w->q[rootpos]), name, sizeof name);
         if (rootpos == pos) {
             *rooted = -1; /* nothing refers to the object itself */
             rc = eww_buf_printf(out, "nothing refers to it: a reference held by C code (or a "
@@ -526,22 +486,46 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
         } else
             rc = eww_buf_printf(out, "a %s that nothing refers to", name);
     }
-    /* Edges from the root down to the object. */
+    /* Edges from the root down to the object; a run of equal labels (a linked list, a
+     * deep nesting) is said once, with its length. */
+    char prev[256] = "";
+    size_t run = 0;
     for (size_t i = len - 1; i > 0 && rc == 0; i--) {
         PyObject *parent = w->q[path[i]];
         PyObject *child = w->q[path[i - 1]];
         if (i >= 2 && is_attribute_dict(parent, child)) {
             /* module -> its __dict__ -> value: say "attribute 'k'" (class attribute). */
             refs_attribute_label(parent, child, w->q[path[i - 2]], shape, lab, sizeof lab);
-            rc = eww_buf_printf(out, " -> %s", lab);
             i--;
+        } else {
+            refs_edge_label(parent, child, shape, lab, sizeof lab);
+        }
+        if (run > 0 && strcmp(lab, prev) == 0) {
+            run++;
             continue;
         }
-        refs_edge_label(parent, child, shape, lab, sizeof lab);
-        rc = eww_buf_printf(out, " -> %s", lab);
+        rc = flush_run(out, run);
+        rc = rc ? rc : eww_buf_printf(out, " -> %s", lab);
+        snprintf(prev, sizeof prev, "%s", lab);
+        run = 1;
     }
+    rc = rc ? rc : flush_run(out, run);
     free(path);
     return rc;
+}
+
+const char *refs_root_label(const refs_walk *w, size_t pos)
+{
+    /* Roots are added in queue order: their positions are sorted. */
+    size_t lo = 0, hi = w->nroots;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->roots[mid].pos < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < w->nroots && w->roots[lo].pos == pos ? w->roots[lo].label : "";
 }
 
 long refs_parent(const refs_walk *w, size_t pos)

@@ -11,10 +11,15 @@
 
 typedef struct refs_walk refs_walk;
 
+/* Asked every 4096 objects (objects queued so far): non-zero stops the walk. Runs no Python. */
+typedef int (*refs_tick_fn)(void *arg, uint64_t objects);
+
 /* One breadth-first walk from the roots (modules, thread frames' locals, then gc objects
  * nothing reached); when stop_at is not 0, the walk ends as soon as the object at that
- * address is reached. NULL with a Python exception on failure. */
-refs_walk *refs_walk_new(uintptr_t stop_at);
+ * address is reached. NULL with a Python exception on failure (KeyboardInterrupt when tick
+ * stopped it). The gc stays off and no Python code may run until refs_walk_free(): the
+ * walk holds raw pointers (facts.h). */
+refs_walk *refs_walk_new(uintptr_t stop_at, refs_tick_fn tick, void *tick_arg);
 void refs_walk_free(refs_walk *w);
 size_t refs_count(const refs_walk *w);
 PyObject *refs_object(const refs_walk *w, size_t pos); /* borrowed */
@@ -27,6 +32,9 @@ long refs_find(const refs_walk *w, uintptr_t address);
  * itself. 0, or -1 when out of memory. */
 int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *rooted);
 
+/* The label of the root at pos ("module m", "local x in f() of thread N"), or "" when pos
+ * is no root or an object nothing refers to. */
+const char *refs_root_label(const refs_walk *w, size_t pos);
 /* The position of the object that reached pos, or -1 for a root. */
 long refs_parent(const refs_walk *w, size_t pos);
 /* The objects of the chain, from its root to the object at pos (a new list). */
@@ -42,6 +50,8 @@ void refs_edge(const refs_walk *w, size_t parent, size_t child, int shape, char 
  * f()", "closure cell", "__globals__", ... With star, list and tuple indices are * (and with
  * star == 2 dict keys too). Never fails: "referent of TYPE" when nothing better is known. */
 void refs_edge_label(PyObject *parent, PyObject *child, int star, char *out, size_t n);
+/* Whether d is the __dict__ of the instance x (found without making one). */
+int refs_instance_dict(PyObject *x, PyObject *d);
 /* owner (a module or class) keeps child in its attribute dict d: "attribute 'k'" (or "class
  * attribute 'k'"). */
 void refs_attribute_label(PyObject *owner, PyObject *d, PyObject *child, int shape, char *out,

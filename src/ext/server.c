@@ -260,6 +260,49 @@ int reply_data(reply *r, const char *data, size_t n)
     return 0;
 }
 
+static double mono_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int reply_tick(reply *r, int *progress, double *seconds)
+{
+    double now = mono_seconds();
+    if (progress) {
+        *progress = now >= r->next_report;
+        if (*progress)
+            r->next_report = now + 1.0;
+        if (seconds)
+            *seconds = now - r->started;
+    }
+    if (r->cancelled || r->broken)
+        return r->cancelled = 1;
+    if (now < r->next_poll || !r->conn)
+        return 0;
+    r->next_poll = now + 0.02;
+    for (;;) {
+        eww_frame f;
+        int rc = eww_conn_recv(r->conn, &f, 0);
+        if (rc == EWW_ETIMEOUT)
+            return 0;
+        if (rc < 0) { /* gone (or talking nonsense): stop, and end the session after */
+            r->broken = 1;
+            return r->cancelled = 1;
+        }
+        if (f.type == EWW_FRAME_INTERRUPT)
+            return r->cancelled = 1;
+        /* anything else now (late keystrokes of a REPL) means nothing: dropped */
+    }
+}
+
+int reply_stopped(reply *r, const char *command)
+{
+    reply_error(r, "%s: stopped by the client (Ctrl-C)", command);
+    return EWW_STATUS_FAILED;
+}
+
 int reply_with_python(reply *r, int (*fn)(reply *r, void *arg), void *arg)
 {
     session *s = r->session;
@@ -406,6 +449,8 @@ static void *session_main(void *arg)
     r.state = &s->cmd_state;
     r.fd = s->fd;
     r.broken = 0;
+    r.cancelled = 0;
+    r.started = r.next_poll = r.next_report = 0;
     eww_buf_init(&r.out, 16u << 20);
 
     if (session_handshake(s, &c) < 0)
@@ -443,6 +488,10 @@ static void *session_main(void *arg)
         } else if (argc == 0) {
             status = EWW_STATUS_OK;
         } else {
+            r.cancelled = 0;
+            r.started = mono_seconds();
+            r.next_poll = r.started;
+            r.next_report = r.started + 1.0;
             status = commands_dispatch(&r, argc, argv);
         }
         if (reply_flush(&r) < 0)

@@ -59,7 +59,11 @@ typedef struct reply {
     void **state;          /* per-session state of commands (diff's baseline), or NULL */
     int fd;
     eww_buf out;
-    int broken; /* a send failed; the session ends after this command */
+    int broken;         /* a send failed; the session ends after this command */
+    int cancelled;      /* the client asked this command to stop (reply_tick) */
+    double started;     /* when the command began (monotonic seconds) */
+    double next_poll;   /* reply_tick: when to look at the socket next */
+    double next_report; /* reply_tick: when a progress line is due */
 } reply;
 
 #if defined(__GNUC__)
@@ -77,6 +81,16 @@ int reply_flush(reply *r);
 int reply_buffer(reply *r, eww_buf *b, int rc, const char *command);
 /* Tell the client how a long command is going (a PROGRESS frame; shown on a terminal). */
 int reply_progress(reply *r, const char *text);
+/* For long commands, called often (every few thousand objects; it costs a clock read, and a
+ * poll() of the socket every 20 ms): 1 when the client asked the command to stop, by Ctrl-C
+ * (an INTERRUPT frame) or by leaving. Never blocks and never needs the GIL. When progress
+ * is not NULL, *progress is set to 1 when a progress line is due (after the first second,
+ * then about every second), with the seconds since the command began in *seconds. */
+int reply_tick(reply *r, int *progress, double *seconds);
+/* The error a stopped command ends with ("summary: stopped by the client (Ctrl-C)").
+ * EWW_STATUS_FAILED. */
+int reply_stopped(reply *r, const char *command);
+
 /* Send structured data for the client (DATA frames, split at EWW_FRAME_MAX with MORE). */
 int reply_data(reply *r, const char *data, size_t n);
 

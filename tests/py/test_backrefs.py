@@ -136,10 +136,9 @@ def test_reprs_that_raise_or_are_huge_are_cut_safely(refs_app):
         assert len(dot) < 5000
         nodes, _, _ = parse(dot)
         label = nodes[node_of(nodes, f"__main__.{name} at 0x")]
-        if name == "Bad":
-            assert label.endswith("\n(repr raised ValueError)")
-        else:
-            assert label.endswith("\n" + "x" * 37 + "...")
+        # a __repr__ written in Python is never called by the console (it could run
+        # anything, and let the app's threads run in the middle of the search)
+        assert re.fullmatch(rf"__main__\.{name} at 0x[0-9a-f]+", label), label
         if HAVE_DOT:
             assert subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True,
                                   text=True).returncode == 0

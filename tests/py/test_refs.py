@@ -135,8 +135,21 @@ def test_cycles_long_lists_and_deep_chains(refs_app):
     assert "module leakapp -> attribute 'cycle'" in out
     out = chain(refs_app, "Handler", "-n", "5")
     assert "module leakapp -> attribute 'big' -> list index *" in out
+    # a run of equal edges is said once: the chain of a 100,000-deep nesting is one line
     deep = [line for line in out.splitlines() if "attribute 'deep'" in line][0]
-    assert deep.count("list index *") == 100000
+    assert deep.strip() == "module leakapp -> attribute 'deep' -> list index * (repeated)"
+    # one object's chain says how long the run is
+    [did] = refs_app.do("print(hex(id(leakapp.deep)), flush=True)")
+    r = refs_app.client("chain", "0x" + f"{int(did, 16):x}")
+    assert r.returncode == 0
+    [cid] = refs_app.do("x = leakapp.deep\nwhile type(x) is list: x = x[0]\n"
+                        "print(hex(id(x)), flush=True); del x")
+    r = refs_app.client("chain", cid)
+    assert r.returncode == 0 and r.stdout == ("module leakapp -> attribute 'deep' -> list index 0 "
+                                              f"(100,000 times) -> leakapp.Handler at {cid}\n")
+    # Python's decimal id() is taken too
+    r2 = refs_app.client("chain", str(int(cid, 16)))
+    assert r2.returncode == 0 and r2.stdout == r.stdout
 
 
 def test_where_groups_allocation_tracebacks(refs_app):

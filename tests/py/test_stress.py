@@ -1,0 +1,200 @@
+"""The app never suffers for hosting eww: every heap command, again and again, against busy
+apps whose threads allocate and free all the time, with classes whose Python __getattr__,
+__repr__ and __sizeof__ allocate, release the GIL or raise; linear walks on shapes that were
+quadratic; Ctrl-C and a client that leaves stop a long command (issue: the app never suffers).
+"""
+
+import re
+import time
+
+import pytest
+
+from conftest import DONE, ERROR, INTERRUPT, OUTPUT, PROGRESS, UNDER_ASAN, frame
+
+BUSY = """
+import enum, threading, gc
+errors, work = [], [0]
+# 2,000 Enum classes: every one has a metaclass with Python code in it
+enums = [enum.Enum("E%d" % i, ["A", "B", "C"]) for i in range(2000)]
+class Meta(type):
+    def __getattr__(cls, name):
+        junk = [object() for _ in range(10)]
+        raise AttributeError(name)
+class Odd(metaclass=Meta):
+    def __init__(self, i):
+        self.i = i
+        self.peer = None
+    def __repr__(self):
+        time.sleep(0)          # lets the GIL go
+        return "Odd(%d)" % self.i
+    def __sizeof__(self):
+        time.sleep(0)
+        return 48
+class Raising:
+    def __repr__(self):
+        raise ValueError("no repr")
+    def __sizeof__(self):
+        raise RuntimeError("no size")
+keep = [Odd(i) for i in range(30)] + [Raising() for _ in range(50)]
+for a, b in zip(keep, keep[1:]):
+    if isinstance(a, Odd):
+        a.peer = b
+{extra}
+def gen():
+    for i in range(20):
+        yield i
+def worker():
+    while True:
+        try:
+            t = tuple(gen())                      # a tuple resized while it is built
+            d = {{i: str(i) for i in range(50)}}
+            cyc = [d]; cyc.append(cyc)            # cyclic garbage too
+            work[0] += 1
+        except Exception as e:
+            errors.append(repr(e))
+            print("APPERR", repr(e), flush=True)
+for _ in range(3):
+    threading.Thread(target=worker, daemon=True).start()
+while True:
+    time.sleep(0.05)
+"""
+
+FLASK = """
+from flask import Flask
+web = Flask("stressweb")
+@web.route("/")
+def index():
+    return {"x": list(range(50))}
+client = web.test_client()
+def serve():
+    while True:
+        try:
+            assert client.get("/").status_code == 200
+            work[0] += 1
+        except Exception as e:
+            errors.append(repr(e))
+            print("APPERR", repr(e), flush=True)
+threading.Thread(target=serve, daemon=True).start()
+"""
+
+COMMANDS = [
+    ["summary", "-n", "5"], ["diff"], ["diff"], ["growth"], ["garbage"], ["leaking", "-n", "3"],
+    ["chain", "Odd"], ["chain", "dict", "-n", "3"], ["chain", "nosuchtype"], ["chain", "tuple"],
+    ["backrefs", "Odd", "-f", "-"], ["backrefs", "Raising", "-f", "-"],
+]
+
+
+def work_done(app):
+    r = app.client("exec", "print(work[0], len(errors))")
+    assert r.returncode == 0, r.stderr
+    done, errs = map(int, r.stdout.split())
+    return done, errs
+
+
+@pytest.mark.parametrize("extra", ["", FLASK], ids=["threads", "flask"])
+def test_every_heap_command_on_a_busy_app(make_app, extra):
+    if extra:
+        pytest.importorskip("flask")
+    app = make_app(BUSY.replace("{extra}", extra).replace("{{", "{").replace("}}", "}"))
+    before, _ = work_done(app)
+    rounds = 1 if UNDER_ASAN else 2
+    for _ in range(rounds):
+        for argv in COMMANDS:
+            r = app.client(*argv, timeout=300)
+            assert r.returncode in (0, 1), (argv, r.returncode, r.stderr)
+            if argv[1:2] != ["nosuchtype"]:
+                assert r.returncode == 0, (argv, r.stderr)
+            assert app.alive(), (argv, app.stop())
+    after, errs = work_done(app)
+    assert errs == 0, app.client("exec", "print(errors[:5])").stdout
+    assert after > before  # its work went on
+    out, err = app.stop()
+    assert "APPERR" not in out and "SystemError" not in err, (out[-2000:], err[-2000:])
+
+
+def test_chains_of_a_linked_list_are_linear(make_app):
+    # 5,000 nodes froze an app for a minute before; 200,000 answer in about a second now
+    app = make_app("""
+class Node:
+    def __init__(self, nxt):
+        self.next = nxt
+head = None
+for i in range(200_000):
+    head = Node(head)
+deep = None
+for i in range(300_000):
+    deep = [deep]
+print("BUILT", flush=True)
+time.sleep(600)
+""")
+    assert app.readline() == "BUILT"
+    r = app.client("chain", "Node", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("200,000 of 200,000 __main__.Node are kept alive by:\n") or \
+        "module __main__ -> attribute 'head' -> attribute 'next' (repeated)" in r.stdout, r.stdout
+    assert "attribute 'head' -> attribute 'next' (repeated)" in r.stdout
+    r = app.client("chain", "list", "-n", "2", timeout=300)
+    assert r.returncode == 0 and "attribute 'deep' -> list index * (repeated)" in r.stdout
+    r = app.client("backrefs", "Node", "-f", "-", timeout=300)
+    assert r.returncode == 0
+    assert app.alive()
+
+
+BIG = """
+import threading
+big = [str(i) * 2 for i in range(2_000_000)]
+tick = [0]
+def ticker():
+    while True:
+        tick[0] += 1
+        time.sleep(0.001)
+threading.Thread(target=ticker, daemon=True).start()
+print("BUILT", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("argv", [["chain", "str"], ["summary"], ["leaking"],
+                                  ["backrefs", "str", "-f", "-"]])
+def test_ctrl_c_stops_a_long_heap_command(make_app, argv):
+    app = make_app(BIG)
+    assert app.readline() == "BUILT"
+    raw = app.raw()
+    raw.hello()
+    # the command and a Ctrl-C right behind it: the walk sees it at its first check
+    raw.send(frame(2, b"".join(a.encode() + b"\0" for a in argv)) + frame(INTERRUPT))
+    err = b""
+    while True:
+        ftype, payload = raw.recv_frame()
+        if ftype == ERROR:
+            err += payload
+        elif ftype == DONE:
+            status = payload[0]
+            break
+    assert status == 1 and b"stopped by the client (Ctrl-C)" in err, err
+    # the session goes on
+    status, out, _ = raw.command("info")
+    assert status == 0 and "pid" in out
+    raw.close()
+    assert app.alive()
+
+
+def test_a_client_that_leaves_stops_a_long_command(make_app):
+    app = make_app(BIG)
+    assert app.readline() == "BUILT"
+    for _ in range(3):
+        raw = app.raw()
+        raw.hello()
+        raw.send(frame(2, b"chain\0str\0"))
+        raw.close()
+    # the sessions end (their walks stop at the next check) and the console answers
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        r = app.client("info")
+        m = re.search(r"sessions: +(\d+)", r.stdout)
+        if r.returncode == 0 and m and int(m.group(1)) <= 1:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(r.stdout)
+    assert app.alive()
