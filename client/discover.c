@@ -84,21 +84,44 @@ int discover_pid(long pid, console *out, char *err, size_t errlen)
             lstat(out->path, &st) == 0 && S_ISSOCK(st.st_mode))
             return 0;
     }
-    if (geteuid() == 0) {
-        /* root may reach any user's console: look in their directories too. */
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/%ld", pid);
+    int owned = stat(proc, &st) == 0;
+    uid_t owner = owned ? st.st_uid : (uid_t)-1;
+    if (geteuid() == 0 && owned) {
+        /* root may reach any user's console: look in the directories of the process's owner
+         * (only a socket in a directory that owner owns; client_open checks the rest). */
         char pattern[128];
         const char *forms[] = {"/tmp/eww-*/%ld.sock", "/run/user/*/eww/%ld.sock"};
         for (int i = 0; i < 2; i++) {
             glob_t gl;
             snprintf(pattern, sizeof pattern, forms[i], pid);
-            if (glob(pattern, 0, NULL, &gl) == 0 && gl.gl_pathc > 0 &&
-                strlen(gl.gl_pathv[0]) < sizeof out->path) {
-                snprintf(out->path, sizeof out->path, "%s", gl.gl_pathv[0]);
-                globfree(&gl);
-                return 0;
+            int found = 0;
+            if (glob(pattern, 0, NULL, &gl) == 0) {
+                for (size_t j = 0; j < gl.gl_pathc && !found; j++) {
+                    char dir[EWW_PATH_MAX];
+                    snprintf(dir, sizeof dir, "%s", gl.gl_pathv[j]);
+                    char *slash = strrchr(dir, '/');
+                    if (slash)
+                        *slash = '\0';
+                    if (strlen(gl.gl_pathv[j]) < sizeof out->path && lstat(dir, &st) == 0 &&
+                        S_ISDIR(st.st_mode) && st.st_uid == owner) {
+                        snprintf(out->path, sizeof out->path, "%s", gl.gl_pathv[j]);
+                        found = 1;
+                    }
+                }
             }
             globfree(&gl);
+            if (found)
+                return 0;
         }
+    }
+    if (owned && owner != geteuid() && geteuid() != 0) {
+        snprintf(err, errlen,
+                 "process %ld belongs to uid %ld; only that user or root may connect to its "
+                 "console (you are uid %ld)",
+                 pid, (long)owner, (long)geteuid());
+        return -1;
     }
     if (!eww_proc_alive((pid_t)pid))
         snprintf(err, errlen, "no process with pid %ld is running", pid);
@@ -123,7 +146,7 @@ int discover_list(void)
         client c;
         char err[512], up[32], rss[32];
         const char *program = "?", *python = "";
-        int ok = client_open(&c, k[i].path, 2000, err, sizeof err) == 0;
+        int ok = client_open(&c, k[i].path, k[i].pid, 0, 2000, err, sizeof err) == 0;
         if (ok) {
             program = c.program;
             python = c.python;

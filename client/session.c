@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -16,7 +17,87 @@
 #include "peer.h"
 #include "proto.h"
 
-int client_open(client *c, const char *path, int timeout_ms, char *err, size_t errlen)
+/* The owner of process pid (the owner of /proc/PID: its effective uid), or -1. */
+static long process_owner(long pid)
+{
+    char p[64];
+    struct stat st;
+    snprintf(p, sizeof p, "/proc/%ld", pid);
+    return stat(p, &st) == 0 ? (long)st.st_uid : -1;
+}
+
+/* Owned by uid, and nobody else may write to it (or, for the socket, connect). */
+static int private_to(const struct stat *st, uid_t uid)
+{
+    return st->st_uid == uid && (st->st_mode & 022) == 0;
+}
+
+/* Whom are we talking to? The console must be served by the process we meant (expect_pid,
+ * when known), run by the owner of that process, from a socket and a directory that belong
+ * to that owner alone, as eww creates them. A socket planted by another local user (who can
+ * make /tmp/eww-<anything>/<pid>.sock) fails here, before any command or keystroke is sent
+ * and before any file is written for it. explicit_path: the user named the socket (--socket):
+ * where it lives and its mode are the user's choice; who serves it is still checked. 0, or
+ * -1 with the reason in err. */
+static int verify_console(int fd, const char *path, long expect_pid, int explicit_path, char *err,
+                          size_t errlen)
+{
+    uid_t uid;
+    pid_t pid;
+    if (eww_peer_cred(fd, &uid, &pid) < 0) {
+        snprintf(err, errlen, "refusing %s: cannot tell who serves it (%s)", path, strerror(errno));
+        return -1;
+    }
+    if (uid != geteuid() && geteuid() != 0) {
+        snprintf(err, errlen, "refusing %s: it is served by uid %ld, not by you (uid %ld)", path,
+                 (long)uid, (long)geteuid());
+        return -1;
+    }
+#ifdef __linux__
+    if (expect_pid > 0 && pid != (pid_t)expect_pid) {
+        snprintf(err, errlen,
+                 "refusing %s: it is served by process %ld (uid %ld), not by process %ld: "
+                 "someone else's socket",
+                 path, (long)pid, (long)uid, expect_pid);
+        return -1;
+    }
+    long owner = process_owner((long)pid);
+    if (owner != (long)uid) {
+        snprintf(err, errlen,
+                 "refusing %s: it is served by uid %ld, but process %ld belongs to uid %ld", path,
+                 (long)uid, (long)pid, owner);
+        return -1;
+    }
+#endif
+    struct stat st;
+    if (!explicit_path && (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || !private_to(&st, uid) ||
+                           (st.st_mode & 077) != 0)) {
+        snprintf(err, errlen,
+                 "refusing %s: the socket is not a private socket of uid %ld (eww makes it "
+                 "mode 0600, owned by the app's user)",
+                 path, (long)uid);
+        return -1;
+    }
+    if (!explicit_path) {
+        char dir[EWW_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        if (!slash || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !private_to(&st, uid) ||
+            (st.st_mode & 077) != 0) {
+            snprintf(err, errlen,
+                     "refusing %s: its directory is not private to uid %ld (eww makes it mode "
+                     "0700, owned by the app's user)",
+                     path, (long)uid);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int client_open(client *c, const char *path, long expect_pid, int explicit_path, int timeout_ms,
+                char *err, size_t errlen)
 {
     int fd;
     memset(c, 0, sizeof *c);
@@ -26,15 +107,10 @@ int client_open(client *c, const char *path, int timeout_ms, char *err, size_t e
     eww_conn_init(&c->conn, fd, EWW_FRAME_MAX);
     c->conn.interrupted = &client_interrupted;
 
-    /* Talk only to a console run by ourselves (or, when we are root, by anyone): a socket
-     * planted by another user must not receive our commands. */
-    uid_t uid;
-    pid_t pid;
-    if (eww_peer_cred(fd, &uid, &pid) == 0 && uid != geteuid() && geteuid() != 0 && uid != 0) {
-        snprintf(err, errlen, "refusing %s: it is served by uid %ld, not by you (uid %ld)", path,
-                 (long)uid, (long)geteuid());
+    /* Talk only to the console we meant: a socket planted by another user must not receive
+     * our commands, our keystrokes, or make us write files. */
+    if (verify_console(fd, path, expect_pid, explicit_path, err, errlen) < 0)
         goto error;
-    }
 
     eww_buf h;
     char num[16];

@@ -425,6 +425,8 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
     /* objgraph's get_leaking_objects: gc objects that no other object refers to. */
     for (Py_ssize_t i = 0; leaking && i < PyList_GET_SIZE(seeds); i++) {
         PyObject *o = PyList_GET_ITEM(seeds, i);
+        if (o == leaking || o == collect)
+            continue; /* our own lists (the result list in itself would be a cycle) */
         tentry *e = type_entry(&w, Py_TYPE(o));
         if (e && !e->hidden && !eww_ptrset_has(&referenced, o) && PyList_Append(leaking, o) < 0) {
             rc = -1;

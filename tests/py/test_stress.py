@@ -198,3 +198,26 @@ def test_a_client_that_leaves_stops_a_long_command(make_app):
     else:
         raise AssertionError(r.stdout)
     assert app.alive()
+
+
+def test_leaking_leaves_nothing_behind(make_app):
+    # its result list once held itself (a cycle): the objects it listed stayed referenced by it
+    app = make_app("""
+import ctypes
+class Token:
+    pass
+t = Token()
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(t))   # a reference held only by "C code"
+tid = id(t)
+del t
+print("SET", flush=True)
+time.sleep(600)
+""")
+    assert app.readline() == "SET"
+    refcount = "import ctypes; print(ctypes.c_ssize_t.from_address(tid).value)"
+    assert app.client("exec", refcount).stdout == "1\n"
+    for _ in range(2):
+        assert app.client("leaking").returncode == 0
+        assert app.client("exec", refcount).stdout == "1\n"
+    r = app.client("chain", "Token")
+    assert "nothing refers to it: a reference held by C code" in r.stdout, r.stdout
