@@ -95,13 +95,15 @@ static const command table[] = {
      "This command runs gc.collect() (its only side effect: that garbage is freed).\n",
      cmd_garbage, 1},
     {"chain", "chain TYPE|ID [-n N]", "why objects are alive: shortest chains from a root",
-     "For an ID (0x..., printed by chain and leaking): the shortest chain of references\n"
-     "from a root to that object, one edge after the other:\n"
+     "For an ID (0x... as eww prints it, or Python's decimal id()): the shortest chain of\n"
+     "references from a root to that object, one edge after the other:\n"
      "  module leakapp -> attribute 'registry' -> dict key 'bucket' -> list index 41\n"
      "For a TYPE (short or full name): the chains of every live instance, grouped by\n"
-     "shape (list indices as *), largest group first, with an example ID for each.\n"
+     "shape (list indices and the keys of a dict holding many of them as *, a run of\n"
+     "equal edges said once), largest group first, with an example ID for each.\n"
      "Roots: modules, local variables of live threads' frames, and objects nothing refers\n"
      "to (held by C code). An ID is looked up, never trusted: a stale one is an error.\n"
+     "No code of the app runs; Ctrl-C stops it.\n"
      "  -n N   at most N groups (default 10)\n",
      cmd_chain, 1},
     {"backrefs", "backrefs TYPE|ID [-d DEPTH] [-n MAXNODES] [-f FILE]",
