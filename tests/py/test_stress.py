@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import DONE, ERROR, INTERRUPT, OUTPUT, PROGRESS, UNDER_ASAN, frame
+from conftest import DONE, ERROR, INTERRUPT, UNDER_ASAN, frame, wait_for
 
 BUSY = """
 import enum, threading, gc
@@ -55,6 +55,7 @@ def worker():
             print("APPERR", repr(e), flush=True)
 for _ in range(3):
     threading.Thread(target=worker, daemon=True).start()
+print("BUSY", flush=True)
 while True:
     time.sleep(0.05)
 """
@@ -96,6 +97,7 @@ def test_every_heap_command_on_a_busy_app(make_app, extra):
     if extra:
         pytest.importorskip("flask")
     app = make_app(BUSY.replace("{extra}", extra).replace("{{", "{").replace("}}", "}"))
+    assert app.readline() == "BUSY"
     before, _ = work_done(app)
     rounds = 1 if UNDER_ASAN else 2
     for _ in range(rounds):
@@ -105,9 +107,10 @@ def test_every_heap_command_on_a_busy_app(make_app, extra):
             if argv[1:2] != ["nosuchtype"]:
                 assert r.returncode == 0, (argv, r.stderr)
             assert app.alive(), (argv, app.stop())
-    after, errs = work_done(app)
-    assert errs == 0, app.client("exec", "print(errors[:5])").stdout
-    assert after > before  # its work went on
+    assert work_done(app)[1] == 0, app.client("exec", "print(errors[:5])").stdout
+    # its work goes on (counted again until it has moved: no sleep as synchronisation)
+    assert wait_for(lambda: work_done(app)[0] > before, timeout=120)
+    assert work_done(app)[1] == 0
     out, err = app.stop()
     assert "APPERR" not in out and "SystemError" not in err, (out[-2000:], err[-2000:])
 
