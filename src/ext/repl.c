@@ -304,15 +304,25 @@ static PyObject *io_readline(ReplIO *io, PyObject *arg)
             PyErr_SetString(PyExc_TypeError, "readline() prompt must be a str");
         return NULL;
     }
-    if (io_flush_impl(io) < 0)
-        return session_lost();
-    int rc;
-    Py_BEGIN_ALLOW_THREADS
-        rc = eww_send_frame(io->r->fd, EWW_FRAME_PROMPT, 0, prompt, strlen(prompt),
-                            server_send_timeout_ms());
-    Py_END_ALLOW_THREADS
+    /* From here on a Ctrl-C interrupts the prompt, not code: say so before the PROMPT goes
+     * out (with the GIL held), or one sent as soon as the prompt shows would be raised as an
+     * asynchronous exception into this C call, which waits for input and runs no bytecode
+     * to raise it: the session would hang. */
+    pthread_mutex_lock(&io->lock);
+    io->waiting = 1;
+    pthread_mutex_unlock(&io->lock);
+    int rc = io_flush_impl(io);
+    if (rc == 0) {
+        Py_BEGIN_ALLOW_THREADS
+            rc = eww_send_frame(io->r->fd, EWW_FRAME_PROMPT, 0, prompt, strlen(prompt),
+                                server_send_timeout_ms());
+        Py_END_ALLOW_THREADS
+    }
     if (rc < 0) {
         io->lost = 1;
+        pthread_mutex_lock(&io->lock);
+        io->waiting = 0;
+        pthread_mutex_unlock(&io->lock);
         return session_lost();
     }
     for (;;) {

@@ -125,9 +125,6 @@ def test_input_reads_from_the_client(make_app):
     assert repl.send("name") == ("'Ada Lovelace'\n", ">>> ")
 
 
-@pytest.mark.skipif(UNDER_ASAN, reason="times out now and then waiting for the prompt after "
-                    "the second Ctrl-C (issue 11, section 2: cause not found yet); runs in the "
-                    "normal job")
 def test_interrupt_stops_a_runaway_statement(make_app):
     app = make_app("time.sleep(60)")
     repl, _, _ = start(app)
