@@ -65,22 +65,6 @@ typedef struct chain_args {
     int limit;
 } chain_args;
 
-static int chain_tick(void *arg, uint64_t objects)
-{
-    reply *r = arg;
-    int due;
-    double seconds;
-    if (reply_tick(r, &due, &seconds))
-        return 1;
-    if (due) {
-        char text[128], c[32];
-        snprintf(text, sizeof text, "chain: %s objects searched (%.0f s)",
-                 eww_fmt_count(c, sizeof c, objects), seconds);
-        reply_progress(r, text);
-    }
-    return 0;
-}
-
 /* ---- chains of a whole type, grouped by shape ----------------------------------------
  *
  * Every instance's chain is a path of the walk's tree. A shape is that path read as edge
@@ -311,7 +295,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     cache->name = a->what;
     /* 1. mark the paths of every instance (each object once) */
     for (size_t i = 0; i < n; i++) {
-        if ((i & 0xFFF) == 0 && chain_tick(r, i))
+        if ((i & 0xFFF) == 0 && commands_heap_tick(r, i))
             goto stopped;
         if (!cached_match(cache, Py_TYPE(refs_object(w, i))))
             continue;
@@ -330,7 +314,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     long star_parent = -1;
     int star = 0;
     for (size_t i = 0; i < n; i++) {
-        if ((i & 0xFFF) == 0 && chain_tick(r, i))
+        if ((i & 0xFFF) == 0 && commands_heap_tick(r, i))
             goto stopped;
         if (sid[i] != SID_NEEDED)
             continue;
@@ -375,7 +359,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     if (!gindex)
         goto oom;
     for (size_t i = 0; i < n; i++) {
-        if ((i & 0xFFF) == 0 && chain_tick(r, i))
+        if ((i & 0xFFF) == 0 && commands_heap_tick(r, i))
             goto stopped;
         PyObject *o = refs_object(w, i);
         if (sid[i] >= SID_ROOT || !cached_match(cache, Py_TYPE(o)))
@@ -449,7 +433,7 @@ static int chain_python(reply *r, void *arg)
     chain_args *a = arg;
     uintptr_t target = 0;
     int by_id = parse_id(a->what, &target);
-    refs_walk *w = refs_walk_new(by_id ? target : 0, chain_tick, r);
+    refs_walk *w = refs_walk_new(by_id ? target : 0, commands_heap_tick, r);
     if (!w) {
         if (r->cancelled) {
             PyErr_Clear();

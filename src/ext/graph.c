@@ -292,12 +292,6 @@ static int has_edge(const graph *g, size_t from, size_t to)
     return 0;
 }
 
-/* Whether d is the __dict__ of the instance x (found without making one: facts.h). */
-static int owns_dict(PyObject *x, PyObject *d)
-{
-    return refs_instance_dict(x, d);
-}
-
 /* The candidates of a pass become nodes and edges: the filter, too_many and max_nodes apply
  * here, where Python code may run. */
 static int settle(graph *g)
@@ -324,7 +318,7 @@ static int settle(graph *g)
             x = (PyObject *)owner;
         }
         uintptr_t j;
-        if (opt->console && opt->backwards && !via && owns_dict(x, g->nodes[t].o) &&
+        if (opt->console && opt->backwards && !via && refs_instance_dict(x, g->nodes[t].o) &&
             (!pmap_get(&g->map, (uintptr_t)x, &j) || j == GONE)) {
             /* The node was an instance's __dict__: draw the instance instead, whose own
              * referrers are searched again at this level. */

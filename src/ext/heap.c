@@ -268,11 +268,6 @@ static void walk_from(walk *w, PyObject *o)
     }
 }
 
-void heap_type_name(PyTypeObject *t, char *out, size_t n)
-{
-    facts_type_name(t, out, n);
-}
-
 static int by_type(const void *a, const void *b)
 {
     const heap_row *x = a, *y = b;
@@ -295,7 +290,7 @@ static int rows_from_types(walk *w, heap_snapshot *out)
             continue;
         heap_row *r = &out->rows[out->n++];
         r->type = e->type;
-        heap_type_name(e->type, r->name, sizeof r->name);
+        facts_type_name(e->type, r->name, sizeof r->name);
         r->count = e->count;
         r->size = e->size;
         r->unknown = e->unknown;
@@ -309,17 +304,17 @@ static int rows_from_types(walk *w, heap_snapshot *out)
 
 /* Size the objects size_later() kept: their __sizeof__ is Python code, which may let other
  * threads run, so this comes after the walk, once its raw pointers are gone; these objects
- * are references of ours. Rows are found by type identity (rows are sorted by type). */
-static void size_deferred(walk *w, heap_snapshot *out, heap_snapshot *unknown)
+ * are references of ours. Rows are found by type identity (rows are sorted by type). s: the
+ * snapshot (NULL when the walk failed: only let go of them); python: 0 leaves them unknown. */
+static void size_deferred(walk *w, heap_snapshot *s, int python)
 {
     for (size_t i = 0; i < w->nlater; i++) {
         struct later *l = &w->later[i];
-        if (w->progress && out && !w->stopped)
-            report(w, w->walked + i); /* stopping now leaves the rest unknown */
-        int call = out && !w->stopped;
+        if (w->progress && s && python && !w->stopped)
+            report(w, w->walked + i);          /* stopping now leaves the rest unknown */
+        int call = s && python && !w->stopped; /* sizes not asked for are unknown */
         Py_ssize_t n = call ? as_size(PyObject_CallOneArg(w->getsizeof, l->o)) : -1;
         Py_DECREF(l->o);
-        heap_snapshot *s = out ? out : unknown; /* sizes not asked for are unknown */
         if (!s)
             continue; /* the walk failed */
         size_t lo = 0, hi = s->n;
@@ -448,7 +443,7 @@ done:
     eww_ptrset_free(&referenced);
     Py_XDECREF(seeds);
     /* The raw pointers are gone: Python __sizeof__ methods may run now. */
-    size_deferred(&w, rc == 0 && !leaking && !collect ? out : NULL, rc == 0 ? out : NULL);
+    size_deferred(&w, rc == 0 ? out : NULL, !leaking && !collect);
     if (rc == 0 && w.stopped) {
         PyErr_SetString(PyExc_KeyboardInterrupt, "stopped by the client");
         rc = -1;
@@ -497,7 +492,7 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, 
         rc = rows_from_types(&w, out);
     free(w.types);
     Py_XDECREF(seq);
-    size_deferred(&w, rc == 0 && python_sizes ? out : NULL, rc == 0 ? out : NULL);
+    size_deferred(&w, rc == 0 ? out : NULL, python_sizes);
     Py_DECREF(w.getsizeof);
     facts_gc_restore(gc_was_enabled);
     return rc;

@@ -29,9 +29,6 @@ typedef struct heap_snapshot {
  * must not run Python code. */
 typedef int (*heap_progress_fn)(void *arg, uint64_t objects);
 
-/* A type's name as pympler prints it: builtins bare, others module.qualname. */
-void heap_type_name(PyTypeObject *t, char *out, size_t n);
-
 /* Walk the whole heap. 0, or -1 with a Python exception set. */
 int heap_walk(heap_snapshot *out);
 /* The same, reporting progress to fn (which may be NULL). */

@@ -481,8 +481,7 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
         facts_type_name(Py_TYPE(w->q[rootpos]), name, sizeof name);
         if (rootpos == pos) {
             *rooted = -1; /* nothing refers to the object itself */
-            rc = eww_buf_printf(out, "nothing refers to it: a reference held by C code (or a "
-                                     "leak in an extension)");
+            rc = eww_buf_puts(out, REFS_HELD_BY_C);
         } else
             rc = eww_buf_printf(out, "a %s that nothing refers to", name);
     }

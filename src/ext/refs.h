@@ -11,6 +11,10 @@
 
 typedef struct refs_walk refs_walk;
 
+/* What a chain says of an object nothing refers to. */
+#define REFS_HELD_BY_C                                                                             \
+    "nothing refers to it: a reference held by C code (or a leak in an extension)"
+
 /* Asked every 4096 objects (objects queued so far): non-zero stops the walk. Runs no Python. */
 typedef int (*refs_tick_fn)(void *arg, uint64_t objects);
 
