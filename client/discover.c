@@ -84,26 +84,24 @@ int discover_pid(long pid, console *out, char *err, size_t errlen)
             lstat(out->path, &st) == 0 && S_ISSOCK(st.st_mode))
             return 0;
     }
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/%ld", pid);
-    int owned = stat(proc, &st) == 0;
-    uid_t owner = owned ? st.st_uid : (uid_t)-1;
+    long owner_id = eww_proc_owner((pid_t)pid);
+    int owned = owner_id >= 0;
+    uid_t owner = (uid_t)owner_id;
     if (geteuid() == 0 && owned) {
         /* root may reach any user's console: look in the directories of the process's owner
          * (only a socket in a directory that owner owns; client_open checks the rest). */
         char pattern[128];
-        const char *forms[] = {"/tmp/eww-*/%ld.sock", "/run/user/*/eww/%ld.sock"};
         for (int i = 0; i < 2; i++) {
             glob_t gl;
-            snprintf(pattern, sizeof pattern, forms[i], pid);
+            if (i == 0)
+                snprintf(pattern, sizeof pattern, "%s/eww-*/%ld.sock", eww_sock_tmp_base(), pid);
+            else
+                snprintf(pattern, sizeof pattern, "/run/user/*/eww/%ld.sock", pid);
             int found = 0;
             if (glob(pattern, 0, NULL, &gl) == 0) {
                 for (size_t j = 0; j < gl.gl_pathc && !found; j++) {
                     char dir[EWW_PATH_MAX];
-                    snprintf(dir, sizeof dir, "%s", gl.gl_pathv[j]);
-                    char *slash = strrchr(dir, '/');
-                    if (slash)
-                        *slash = '\0';
+                    eww_sock_dir_of(gl.gl_pathv[j], dir, sizeof dir);
                     if (strlen(gl.gl_pathv[j]) < sizeof out->path && lstat(dir, &st) == 0 &&
                         S_ISDIR(st.st_mode) && st.st_uid == owner) {
                         snprintf(out->path, sizeof out->path, "%s", gl.gl_pathv[j]);

@@ -8,29 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "error.h"
 #include "eww_version.h"
 #include "peer.h"
+#include "proc.h"
 #include "proto.h"
-
-/* The owner of process pid (the owner of /proc/PID: its effective uid), or -1. */
-static long process_owner(long pid)
-{
-    char p[64];
-    struct stat st;
-    snprintf(p, sizeof p, "/proc/%ld", pid);
-    return stat(p, &st) == 0 ? (long)st.st_uid : -1;
-}
-
-/* Owned by uid, and nobody else may write to it (or, for the socket, connect). */
-static int private_to(const struct stat *st, uid_t uid)
-{
-    return st->st_uid == uid && (st->st_mode & 022) == 0;
-}
 
 /* Whom are we talking to? The console must be served by the process we meant (expect_pid,
  * when known), run by the owner of that process, from a socket and a directory that belong
@@ -61,7 +46,7 @@ static int verify_console(int fd, const char *path, long expect_pid, int explici
                  path, (long)pid, (long)uid, expect_pid);
         return -1;
     }
-    long owner = process_owner((long)pid);
+    long owner = eww_proc_owner(pid);
     if (owner != (long)uid) {
         snprintf(err, errlen,
                  "refusing %s: it is served by uid %ld, but process %ld belongs to uid %ld", path,
@@ -69,29 +54,10 @@ static int verify_console(int fd, const char *path, long expect_pid, int explici
         return -1;
     }
 #endif
-    struct stat st;
-    if (!explicit_path && (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || !private_to(&st, uid) ||
-                           (st.st_mode & 077) != 0)) {
-        snprintf(err, errlen,
-                 "refusing %s: the socket is not a private socket of uid %ld (eww makes it "
-                 "mode 0600, owned by the app's user)",
-                 path, (long)uid);
+    char why[256];
+    if (!explicit_path && eww_sock_check_private(path, uid, why, sizeof why) < 0) {
+        snprintf(err, errlen, "refusing %s: %s", path, why);
         return -1;
-    }
-    if (!explicit_path) {
-        char dir[EWW_PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", path);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = '\0';
-        if (!slash || lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !private_to(&st, uid) ||
-            (st.st_mode & 077) != 0) {
-            snprintf(err, errlen,
-                     "refusing %s: its directory is not private to uid %ld (eww makes it mode "
-                     "0700, owned by the app's user)",
-                     path, (long)uid);
-            return -1;
-        }
     }
     return 0;
 }

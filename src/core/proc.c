@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -122,4 +123,12 @@ int eww_proc_read(pid_t pid, eww_proc_info *out)
     }
     out->uptime = start_seconds_ago(pid);
     return 0;
+}
+
+long eww_proc_owner(pid_t pid)
+{
+    char p[64];
+    struct stat st;
+    snprintf(p, sizeof p, "/proc/%ld", (long)pid);
+    return stat(p, &st) == 0 ? (long)st.st_uid : -1;
 }

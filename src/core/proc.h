@@ -23,6 +23,10 @@ int eww_proc_read(pid_t pid, eww_proc_info *out);
  * errno set when it cannot be read. */
 long long eww_proc_self_rss(void);
 
+/* The owner of process pid (the owner of /proc/PID, its effective uid); -1 when there is no
+ * such process. */
+long eww_proc_owner(pid_t pid);
+
 /* True when a process with this pid exists (even if owned by another user). */
 int eww_proc_alive(pid_t pid);
 

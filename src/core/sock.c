@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,61 @@ static int dir_is_mine(const char *dir)
     return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
 }
 
+const char *eww_sock_tmp_base(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t && t[0] == '/' && strlen(t) + 32 < EWW_PATH_MAX ? t : "/tmp";
+}
+
+/* <tmp>/eww-<uid><suffix> */
+static void tmp_name(char *out, size_t outlen, const char *suffix)
+{
+    snprintf(out, outlen, "%s/eww-%ld%s", eww_sock_tmp_base(), (long)geteuid(), suffix);
+}
+
+/* A directory of ours that nobody else may enter: a real directory, owned by us, 0700. */
+static int dir_is_private(const char *dir)
+{
+    struct stat st;
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+           (st.st_mode & 07777) == 0700;
+}
+
+/* Our fallback directories, /tmp/eww-<uid>-XXXXXX, that are private to us (at most max). */
+static int fallback_dirs(char out[][EWW_PATH_MAX], int max)
+{
+    char pattern[EWW_PATH_MAX];
+    tmp_name(pattern, sizeof pattern, "-*");
+    glob_t gl;
+    int n = 0;
+    if (glob(pattern, 0, NULL, &gl) == 0)
+        for (size_t i = 0; i < gl.gl_pathc && n < max; i++)
+            if (strlen(gl.gl_pathv[i]) < EWW_PATH_MAX && dir_is_private(gl.gl_pathv[i]))
+                snprintf(out[n++], EWW_PATH_MAX, "%s", gl.gl_pathv[i]);
+    globfree(&gl);
+    return n;
+}
+
+int eww_sock_fallback_dir(const char *dir, char *out, size_t outlen)
+{
+    char tmp[EWW_PATH_MAX];
+    tmp_name(tmp, sizeof tmp, "");
+    const char *env = getenv("EWW_SOCKET_DIR");
+    if (strcmp(dir, tmp) != 0 || (env && *env))
+        return EWW_EUNSAFE; /* only the shared /tmp name can be taken by someone else */
+    char found[1][EWW_PATH_MAX];
+    if (fallback_dirs(found, 1) == 1) {
+        snprintf(out, outlen, "%s", found[0]);
+        return 0;
+    }
+    char template[EWW_PATH_MAX];
+    tmp_name(template, sizeof template, "-XXXXXX");
+    if (!mkdtemp(template)) /* a new name, made 0700 and ours, or nothing */
+        return EWW_ESYS;
+    snprintf(out, outlen, "%s", template);
+    return 0;
+}
+
 int eww_sock_default_dir(char *out, size_t outlen)
 {
     const char *env = getenv("EWW_SOCKET_DIR");
@@ -32,13 +88,13 @@ int eww_sock_default_dir(char *out, size_t outlen)
     else if ((env = getenv("XDG_RUNTIME_DIR")) && *env && dir_is_mine(env))
         n = snprintf(out, outlen, "%s/eww", env);
     else
-        n = snprintf(out, outlen, "/tmp/eww-%ld", (long)geteuid());
+        n = snprintf(out, outlen, "%s/eww-%ld", eww_sock_tmp_base(), (long)geteuid());
     return n < 0 || (size_t)n >= outlen ? EWW_E2BIG : 0;
 }
 
 int eww_sock_search_dirs(char out[][EWW_PATH_MAX], int max)
 {
-    char cand[3][EWW_PATH_MAX];
+    char cand[4][EWW_PATH_MAX];
     int k = 0;
     const char *env = getenv("EWW_SOCKET_DIR");
     if (env && *env) {
@@ -51,7 +107,8 @@ int eww_sock_search_dirs(char out[][EWW_PATH_MAX], int max)
     env = getenv("XDG_RUNTIME_DIR");
     if (env && *env && strlen(env) + 4 < EWW_PATH_MAX)
         snprintf(cand[k++], EWW_PATH_MAX, "%s/eww", env);
-    snprintf(cand[k++], EWW_PATH_MAX, "/tmp/eww-%ld", (long)geteuid());
+    tmp_name(cand[k++], EWW_PATH_MAX, "");
+    k += fallback_dirs(cand + k, 2);
     int n = 0;
     for (int i = 0; i < k && n < max; i++) {
         int dup = 0;
@@ -61,6 +118,46 @@ int eww_sock_search_dirs(char out[][EWW_PATH_MAX], int max)
             memcpy(out[n++], cand[i], EWW_PATH_MAX);
     }
     return n;
+}
+
+void eww_sock_dir_of(const char *path, char *out, size_t outlen)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(out, outlen, ".");
+    else if (slash == path)
+        snprintf(out, outlen, "/");
+    else
+        snprintf(out, outlen, "%.*s", (int)(slash - path), path);
+}
+
+/* lstat(p) is a `kind` (S_IFSOCK, S_IFDIR) owned by uid with no group or other bits. */
+static int private_to(const char *p, mode_t kind, uid_t uid)
+{
+    struct stat st;
+    return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == kind && st.st_uid == uid &&
+           (st.st_mode & 077) == 0;
+}
+
+int eww_sock_check_private(const char *path, uid_t uid, char *err, size_t errlen)
+{
+    char dir[EWW_PATH_MAX];
+    eww_sock_dir_of(path, dir, sizeof dir);
+    if (!private_to(path, S_IFSOCK, uid)) {
+        snprintf(err, errlen,
+                 "the socket is not a private socket of uid %ld (eww makes it mode 0600, owned "
+                 "by the app's user)",
+                 (long)uid);
+        return EWW_EUNSAFE;
+    }
+    if (!private_to(dir, S_IFDIR, uid)) {
+        snprintf(err, errlen,
+                 "its directory is not private to uid %ld (eww makes it mode 0700, owned by "
+                 "the app's user)",
+                 (long)uid);
+        return EWW_EUNSAFE;
+    }
+    return 0;
 }
 
 int eww_sock_check_dir(const char *dir, int create, char *err, size_t errlen)

@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,67 @@ static struct {
 };
 
 static int atfork_registered; /* protected by the GIL (set in server_start) */
+
+/* 1 once an audit hook other than eww's own watcher is known to exist: then no session is
+ * answered, not even its greeting, before the hook's verdict. An atomic: read by session
+ * threads without the GIL, set by the watcher and the auditor's probe with it. */
+static atomic_int audit_hooks;
+static int audit_watching; /* protected by the GIL */
+
+/* eww's own (C) audit hook: it only notices that another hook is being added (every
+ * addition, from Python or C, raises "sys.addaudithook" to the hooks already there). */
+static int audit_watch(const char *event, PyObject *args, void *data)
+{
+    (void)args;
+    (void)data;
+    if (event[0] == 's' && strcmp(event, "sys.addaudithook") == 0)
+        atomic_store(&audit_hooks, 1);
+    return 0;
+}
+
+/* Py_BuildValue's converter for the probe: called only when sys.audit builds the event's
+ * arguments, which it does only when some hook (C or Python) exists. */
+static PyObject *probe_arg(void *unused)
+{
+    (void)unused;
+    atomic_store(&audit_hooks, 1);
+    Py_RETURN_NONE;
+}
+
+/* Learn whether audit hooks exist, and watch for later ones. Before eww's own hook is added,
+ * a private event is raised whose argument is made by probe_arg: CPython builds an event's
+ * arguments only when there are hooks to give them to (C ones included), so it is called
+ * exactly when a hook exists. A hook that refuses the probe counts too. Hooks added later
+ * are seen by the watcher. GIL held; once per process. */
+static void watch_audit_hooks(void)
+{
+    if (audit_watching)
+        return;
+    audit_watching = 1;
+    if (PySys_Audit("eww.probe", "O&", probe_arg, NULL) < 0) {
+        atomic_store(&audit_hooks, 1);
+        PyErr_Clear();
+    }
+    if (PySys_AddAuditHook(audit_watch, NULL) < 0)
+        atomic_store(&audit_hooks, 1); /* a hook refused ours: hooks there are */
+    PyErr_Clear();
+}
+
+/* Wait for this session's audit verdict when hooks exist (no wait otherwise: then the
+ * verdict can only be yes). 1 when it may go on; 0 with the reason in msg. */
+static int session_verdict(session *s, int wait, char *msg, size_t msglen)
+{
+    msg[0] = '\0';
+    pthread_mutex_lock(&g.lock);
+    while (wait && s->audit == AUDIT_PENDING && g.state == RUNNING)
+        pthread_cond_wait(&g.changed, &g.lock);
+    if (s->audit == AUDIT_DENIED)
+        snprintf(msg, msglen, "%s", s->audit_msg);
+    else if (wait && g.state != RUNNING)
+        snprintf(msg, msglen, "the console is shutting down");
+    pthread_mutex_unlock(&g.lock);
+    return msg[0] == '\0';
+}
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
@@ -305,17 +367,8 @@ int reply_stopped(reply *r, const char *command)
 
 int reply_with_python(reply *r, int (*fn)(reply *r, void *arg), void *arg)
 {
-    session *s = r->session;
-    char msg[256] = "";
-    pthread_mutex_lock(&g.lock);
-    while (s->audit == AUDIT_PENDING && g.state == RUNNING)
-        pthread_cond_wait(&g.changed, &g.lock);
-    if (s->audit == AUDIT_DENIED)
-        snprintf(msg, sizeof msg, "%s", s->audit_msg);
-    else if (g.state != RUNNING)
-        snprintf(msg, sizeof msg, "the console is shutting down");
-    pthread_mutex_unlock(&g.lock);
-    if (msg[0]) {
+    char msg[256];
+    if (!session_verdict(r->session, 1, msg, sizeof msg)) {
         reply_error(r, "%s", msg);
         return EWW_STATUS_FAILED;
     }
@@ -360,17 +413,6 @@ static const char http_refusal[] =
     "\r\n"
     "This is an eww console socket. It does not speak HTTP; use the eww client.\n";
 
-/* 1 when an audit hook refused this session; msg says why. */
-static int session_denied(session *s, char *msg, size_t msglen)
-{
-    pthread_mutex_lock(&g.lock);
-    int denied = s->audit == AUDIT_DENIED;
-    if (denied)
-        snprintf(msg, msglen, "%s", s->audit_msg);
-    pthread_mutex_unlock(&g.lock);
-    return denied;
-}
-
 /* Read the client's HELLO and answer with ours. 0 when the session may go on. */
 static int session_handshake(session *s, eww_conn *c)
 {
@@ -392,8 +434,9 @@ static int session_handshake(session *s, eww_conn *c)
                  eww_strerror(rc));
     } else if (f.type != EWW_FRAME_HELLO) {
         snprintf(msg, sizeof msg, "refused: expected HELLO, got %s", eww_frame_name(f.type));
-    } else if (session_denied(s, msg, sizeof msg)) {
-        /* msg holds the audit hook's refusal */
+    } else if (!session_verdict(s, atomic_load(&audit_hooks), msg, sizeof msg)) {
+        /* msg holds the audit hook's refusal: with a hook installed, nothing (not even our
+         * greeting) goes out before its verdict */
     } else {
         char v[32];
         if (eww_kv_get(f.payload, f.len, "proto", v, sizeof v) < 0) {
@@ -458,7 +501,7 @@ static void *session_main(void *arg)
     for (;;) {
         eww_frame f;
         int rc = eww_conn_recv(&c, &f, -1);
-        if (session_denied(s, msg, sizeof msg)) {
+        if (!session_verdict(s, 0, msg, sizeof msg)) {
             eww_send_frame(s->fd, EWW_FRAME_ERROR, 0, msg, strlen(msg), REFUSE_TIMEOUT_MS);
             break;
         }
@@ -778,6 +821,8 @@ static int choose_path(char *err, size_t errlen)
         return EWW_E2BIG;
     }
     int rc = eww_sock_check_dir(dir, create, err, errlen);
+    if (rc == EWW_EUNSAFE && create && eww_sock_fallback_dir(dir, dir, sizeof dir) == 0)
+        rc = eww_sock_check_dir(dir, 0, err, errlen); /* someone took /tmp/eww-<uid> first */
     if (rc < 0)
         return rc;
     if (g.opts.path[0] && g.pid == getpid() && !g.restart_in_child) {
@@ -870,6 +915,7 @@ int server_start(const server_options *opts, const server_facts *facts, char *er
         snprintf(err, errlen, "the console is still stopping");
         return EWW_EINVAL;
     }
+    watch_audit_hooks();
     g.opts = *opts;
     g.facts = *facts;
     g.pid = getpid();

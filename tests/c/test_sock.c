@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -149,6 +150,53 @@ static void test_proc(void)
     CHECK(!eww_proc_alive(999999999));
 }
 
+static void test_private_and_fallback(void)
+{
+    char dir[128], sock[160], out[128], err[512];
+    eww_sock_dir_of("/a/b/1.sock", out, sizeof out);
+    CHECK_STR(out, "/a/b");
+    eww_sock_dir_of("1.sock", out, sizeof out);
+    CHECK_STR(out, ".");
+    eww_sock_dir_of("/1.sock", out, sizeof out);
+    CHECK_STR(out, "/");
+
+    /* a console's socket in a 0700 directory: private to us, not to another uid */
+    snprintf(dir, sizeof dir, "%s/priv", base);
+    CHECK_INT(eww_sock_check_dir(dir, 1, err, sizeof err), 0);
+    snprintf(sock, sizeof sock, "%s/42.sock", dir);
+    int fd = -1;
+    CHECK_INT(eww_sock_listen(sock, &fd, err, sizeof err), 0);
+    CHECK_INT(eww_sock_check_private(sock, geteuid(), err, sizeof err), 0);
+    CHECK_INT(eww_sock_check_private(sock, geteuid() + 1, err, sizeof err), EWW_EUNSAFE);
+    CHECK(strstr(err, "not a private socket") != NULL);
+    chmod(dir, 0755);
+    CHECK_INT(eww_sock_check_private(sock, geteuid(), err, sizeof err), EWW_EUNSAFE);
+    CHECK(strstr(err, "its directory is not private") != NULL);
+    chmod(dir, 0700);
+    close(fd);
+
+    /* only the shared <tmp>/eww-<uid> name has a fallback, and it is made 0700 */
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s/tmp", base);
+    mkdir(tmp, 0777);
+    setenv("TMPDIR", tmp, 1);
+    unsetenv("EWW_SOCKET_DIR");
+    CHECK_INT(eww_sock_fallback_dir(dir, out, sizeof out), EWW_EUNSAFE);
+    char shared[160];
+    snprintf(shared, sizeof shared, "%s/eww-%ld", tmp, (long)geteuid());
+    CHECK_INT(eww_sock_fallback_dir(shared, out, sizeof out), 0);
+    CHECK(strncmp(out, shared, strlen(shared)) == 0 && out[strlen(shared)] == '-');
+    struct stat st;
+    CHECK_INT(lstat(out, &st), 0);
+    CHECK_INT(st.st_mode & 07777, 0700);
+    char again[128];
+    CHECK_INT(eww_sock_fallback_dir(shared, again, sizeof again), 0);
+    CHECK_STR(again, out); /* found again, not made again */
+    unsetenv("TMPDIR");
+    CHECK_INT((int)eww_proc_owner(getpid()), (int)geteuid());
+    CHECK_INT((int)eww_proc_owner(-5), -1);
+}
+
 int main(void)
 {
     snprintf(base, sizeof base, "/tmp/eww-test-sock-XXXXXX");
@@ -161,6 +209,7 @@ int main(void)
     RUN(test_names);
     RUN(test_search_dirs);
     RUN(test_proc);
+    RUN(test_private_and_fallback);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);
     if (system(cmd) != 0)

@@ -1,6 +1,8 @@
 """The console end to end: the real app, the real eww client, a real socket."""
 
 import json
+
+import pytest
 import re
 import os
 import stat
@@ -185,39 +187,49 @@ def test_audit_event_for_every_connection(make_app):
     assert all(int(line.split()[3]) == os.geteuid() for line in lines)
 
 
-def test_audit_hook_can_refuse_a_session(make_app):
-    app = make_app(
-        """
-        def hook(event, args):
-            if event == "eww.session.open":
-                raise PermissionError("no consoles on Fridays")
-        sys.addaudithook(hook)
-        time.sleep(60)
-        """
-    )
-    # A command that touches Python state waits for the verdict: always refused. (GIL-free
-    # ones such as info may answer before it, so that they work while the GIL is held.)
-    r = app.client("exec", "pass")
-    assert r.returncode in (1, 2)
-    assert "refused by an audit hook: no consoles on Fridays" in r.stderr
-    # a session whose verdict arrives after its greeting is refused at its next command
-    raw = app.raw()
-    try:
-        raw.hello()
-        raw.send(frame(2, b"info\0"))
-    except ConnectionRefusedError as exc:
-        message = str(exc)
-    else:
-        # GIL-free commands may be answered before the verdict; the first frame after it
-        # is refused.
-        for _ in range(100):
-            ftype, payload = raw.recv_frame()
-            if ftype == 4:
-                break
-            if ftype == 5:
-                raw.send(frame(2, b"info\0"))
-        message = payload.decode()
-    assert message == "refused by an audit hook: no consoles on Fridays"
+REFUSING_HOOK = """
+def hook(event, args):
+    if event == "eww.session.open":
+        raise PermissionError("no consoles on Fridays")
+"""
+BUSY_GIL = """
+import threading
+def spin():
+    while True:
+        sum(range(200_000))   # holds the GIL most of the time, in C
+for _ in range(2):
+    threading.Thread(target=spin, daemon=True).start()
+print("SPINNING", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("when", ["after embed", "before embed"])
+def test_audit_hook_refuses_every_session_before_any_answer(make_app, when):
+    """With a hook installed, nothing is answered before its verdict: not the greeting, not
+    info or stats (which need no GIL), on a busy app, for any number of sessions."""
+    if when == "after embed":
+        app = make_app(REFUSING_HOOK + "sys.addaudithook(hook)\n" + BUSY_GIL)
+    else:  # the prologue's embed() runs after the hook is in place
+        app = make_app(BUSY_GIL, embed=f"(exec({REFUSING_HOOK!r}), sys.addaudithook(hook), "
+                                       "eww.embed())[-1]")
+    assert app.readline() == "SPINNING"
+    answered = 0
+    for i in range(60):
+        raw = app.raw()
+        try:
+            raw.hello()
+            answered += 1  # a greeting before the verdict is already too much
+        except ConnectionRefusedError as exc:
+            assert str(exc) == "refused by an audit hook: no consoles on Fridays"
+        finally:
+            raw.close()
+    assert answered == 0
+    for argv in (["info"], ["stats"], ["help"], ["memory"], ["exec", "pass"]):
+        r = app.client(*argv)
+        assert r.returncode == 2, (argv, r.stdout)
+        assert "refused by an audit hook: no consoles on Fridays" in r.stderr
+        assert r.stdout == ""
     assert app.alive()
 
 

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from conftest import CLIENT
+from conftest import CLIENT, client_env
 
 
 def unprivileged_user(name="ewwtest"):
@@ -167,3 +167,104 @@ def test_client_refuses_a_console_run_by_someone_else(public_client):
 def test_socket_file_is_never_group_or_world_accessible(app):
     mode = stat.S_IMODE(os.lstat(app.path).st_mode)
     assert mode & 0o077 == 0
+
+
+def test_a_squatted_directory_falls_back_to_one_nobody_can_take(make_app, tmp_path):
+    """Another user who makes <tmp>/eww-<uid> first cannot deny us a console: the app moves
+    to a private <tmp>/eww-<uid>-XXXXXX (mkdtemp), and our client finds it there."""
+    uid, gid = unprivileged_user()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    os.chmod(tmp, 0o1777)  # like /tmp
+    squat = tmp / f"eww-{os.geteuid()}"
+    squat.mkdir(mode=0o700)
+    os.chown(squat, uid, gid)
+    env = {"TMPDIR": str(tmp), "EWW_SOCKET_DIR": "", "XDG_RUNTIME_DIR": ""}
+    app = make_app(env=env)
+    assert app.path != "None"
+    home = os.path.dirname(app.path)
+    assert home.startswith(f"{squat}-") and stat.S_IMODE(os.lstat(home).st_mode) == 0o700
+    assert os.listdir(squat) == []
+    r = app.client("info")
+    assert r.returncode == 0 and f"pid:         {app.pid}" in r.stdout
+    # a second app reuses the same fallback directory
+    other = make_app(env=env)
+    assert os.path.dirname(other.path) == home
+
+
+def test_client_refuses_a_socket_of_another_process(make_app, sockdir):
+    """A socket named after one pid but served by another process (a planted or moved one)
+    is refused: the client checks the server's pid, not only the file name."""
+    app = make_app()
+    victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        os.link(app.path, sockdir / f"{victim.pid}.sock")
+        r = subprocess.run([CLIENT, str(victim.pid), "info"], capture_output=True, text=True,
+                           env=app.client_env, timeout=30)
+        assert r.returncode == 2
+        assert f"it is served by process {app.pid}" in r.stderr
+        assert f"not by process {victim.pid}: someone else's socket" in r.stderr
+    finally:
+        victim.kill()
+        victim.wait()
+
+
+def test_root_client_is_not_hijacked_by_a_planted_socket():
+    """root asking for another user's process looks only in that user's directories: a
+    socket another user planted under <tmp>/eww-<anything>/<pid>.sock gets nothing."""
+    victim_uid, victim_gid = unprivileged_user("ewwtest")
+    planter_uid, planter_gid = unprivileged_user("ewwtest2")
+    import pathlib
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="eww-tmp-"))  # reachable by the planter
+    os.chmod(tmp, 0o1777)
+    victim = subprocess.Popen(["sleep", "60"], user=victim_uid, group=victim_gid)
+    planted_dir = tmp / "eww-aaa"
+    planted_dir.mkdir(mode=0o700)
+    os.chown(planted_dir, planter_uid, planter_gid)
+    path = str(planted_dir / f"{victim.pid}.sock")
+    planter = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(
+            f"""
+            import os, socket
+            os.setegid({planter_gid})
+            os.seteuid({planter_uid})
+            s = socket.socket(socket.AF_UNIX)
+            s.bind({path!r})
+            s.listen(1)
+            print("LISTENING", flush=True)
+            s.settimeout(20)
+            try:
+                c, _ = s.accept()
+                c.settimeout(5)
+                got = c.recv(4096)
+            except OSError:
+                got = b""
+            print("GOT", len(got), flush=True)
+            """)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert planter.stdout.readline().strip() == "LISTENING"
+        env = {k: v for k, v in os.environ.items() if k not in ("EWW_SOCKET_DIR",
+                                                               "XDG_RUNTIME_DIR")}
+        env["TMPDIR"] = str(tmp)
+        r = subprocess.run([CLIENT, str(victim.pid), "info"], capture_output=True, text=True,
+                           env=client_env(env), timeout=60)
+        assert r.returncode == 2
+        assert f"process {victim.pid} has no eww console" in r.stderr
+        planter.kill()
+        out = planter.communicate()[0]
+        assert "GOT" not in out or "GOT 0" in out  # not one byte was sent
+    finally:
+        planter.kill()
+        planter.wait()
+        victim.kill()
+        victim.wait()
+        shutil.rmtree(tmp)
+
+
+def test_another_users_process_is_named_as_such(public_client):
+    uid, gid = unprivileged_user()
+    r = subprocess.run([public_client, "1", "info"], capture_output=True, text=True, user=uid,
+                       group=gid, cwd="/", timeout=30, env={"PATH": "/usr/bin:/bin"})
+    assert r.returncode == 2
+    assert "process 1 belongs to uid 0; only that user or root may connect" in r.stderr
