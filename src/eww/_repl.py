@@ -18,6 +18,7 @@ import code
 import io as _io
 import sys
 import threading
+import traceback
 
 import __main__
 
@@ -130,6 +131,29 @@ def _namespace():
     return ns
 
 
+def _end_session(io, holder):
+    """Leave nothing of the session behind: break the links between the session's objects
+    (ReplIO is not tracked by the gc, so a cycle through it would never be freed) and, when
+    the session defined functions or classes (which refer back to its namespace, a cycle),
+    collect them now rather than at some later collection. What the user stored in the app
+    stays, with the namespace its functions need. holder: a list with the namespace, its
+    last reference outside the session's own objects."""
+    ns = holder.pop()
+    io.complete_with = None
+    io.namespace = None
+    for name in ("exit", "quit"):
+        if isinstance(ns.get(name), _Quitter):
+            del ns[name]
+    # references: ours and getrefcount's argument; any other is the session's own cycle
+    # (or something the app now keeps, which the collection leaves alone)
+    cyclic = sys.getrefcount(ns) > 2
+    del ns
+    if cyclic:
+        import gc
+
+        gc.collect()
+
+
 class _Console(code.InteractiveConsole):
     def __init__(self, io, session_id, quiet):
         super().__init__(locals=_namespace(), filename="<console>")
@@ -143,6 +167,28 @@ class _Console(code.InteractiveConsole):
 
     def raw_input(self, prompt=""):
         return self.io.readline(prompt)
+
+    # code.InteractiveInterpreter keeps the last error in sys.last_type/last_value/
+    # last_traceback (and 3.12's sys.last_exc): those are the app's, and a traceback would
+    # keep this console and its namespace alive after the session. Show it, keep nothing.
+    def showtraceback(self):
+        etype, value, tb = sys.exc_info()
+        try:
+            self.write("".join(traceback.format_exception(etype, value, tb.tb_next)))
+        finally:
+            del etype, value, tb
+
+    def showsyntaxerror(self, filename=None):
+        etype, value, _ = sys.exc_info()
+        try:
+            if filename and etype is SyntaxError:
+                try:
+                    value.filename = filename
+                except Exception:
+                    pass
+            self.write("".join(traceback.format_exception_only(etype, value)))
+        finally:
+            del etype, value
 
     def write(self, data):
         self.io.write(data)
@@ -223,6 +269,8 @@ def run(io, session_id, interactive):
         pass
     finally:
         _routes.pop(me, None)
+        holder, console.locals = [console.locals], None
+        _end_session(io, holder)
     return 1 if console.had_error else 0
 
 
@@ -238,7 +286,9 @@ def run_exec(io, session_id, source):
         try:
             code_obj = compile(source, "<exec>", "exec")
         except (OverflowError, SyntaxError, ValueError):
-            code.InteractiveInterpreter(ns).showsyntaxerror("<exec>")
+            etype, value, _ = sys.exc_info()
+            io.write("".join(traceback.format_exception_only(etype, value)))
+            del etype, value
             return 1
         sys.audit("eww.repl.exec", session_id, source)
         try:
@@ -248,16 +298,18 @@ def run_exec(io, session_id, source):
         except SessionLost:
             return 1
         except BaseException:
-            import traceback
-
             etype, value, tb = sys.exc_info()
             io.write("".join(traceback.format_exception(etype, value, tb.tb_next)))
+            del etype, value, tb
             status = 1
         io.flush()
     except SessionLost:
         status = 1
     finally:
         _routes.pop(me, None)
+        holder = [ns]
+        del ns
+        _end_session(io, holder)
     return status
 
 

@@ -346,3 +346,50 @@ def test_threading_first_imported_by_a_repl_does_not_hang_exit(sockdir):
     repl.until_prompt()
     raw.send(frame(8, b'exec("while True: pass")'))
     assert app.wait(timeout=10) == 6
+
+
+def test_a_repl_or_exec_session_leaves_nothing_behind(make_app):
+    """After a session, nothing it made stays alive (its console, its namespace, what it
+    defined, the traceback of a statement that raised), and the app's sys.last_* are as the
+    app left them. Measured by an idle diff, which must stay exactly empty."""
+    app = make_app("import gc; gc.collect(); sys.last_value = 'the app\\'s'; time.sleep(600)")
+    watcher = app.raw()
+    watcher.hello()
+    session = ["x = [1, 2, 3]", "1/0", "def f():\n    return x\n", "class C:\n    pass\n",
+               "c = C()", "[C() for _ in range(5)]", "f()", "exit()"]
+
+    def repl_session():
+        repl, _, _ = start(app)
+        for line in session:
+            repl.send(line)
+        repl.raw.close()
+
+    def exec_session(code):
+        r = app.client("exec", code)
+        assert r.returncode in (0, 1)
+
+    # twice first: the first sessions import the REPL's modules (and traceback's) for good,
+    # and the second ones collect what those imports left as garbage
+    for _ in range(2):
+        repl_session()
+        exec_session("def g(): pass\nclass D: pass\n1/0")
+    watcher.command("diff")
+    assert watcher.command("diff")[1] == "No change since the last diff.\n"
+
+    def nothing_new():
+        # no type has more objects than before; fewer may (the app's own garbage, freed by
+        # the collection that ends a session which defined functions or classes)
+        out = watcher.command("diff")[1]
+        counts = [int(line.split("|")[1]) for line in out.splitlines()[2:]]
+        assert all(c < 0 for c in counts), out
+        return out
+
+    for _ in range(3):
+        repl_session()  # exit() returns once the session has ended (DONE comes after)
+        nothing_new()
+        exec_session("def g(): pass\nclass D: pass\n1/0")
+        nothing_new()
+        exec_session("y = {i: str(i) for i in range(100)}")
+        assert nothing_new() == "No change since the last diff.\n"
+    r = app.client("exec", "print(repr(sys.last_value), hasattr(sys, 'last_traceback'))")
+    assert r.stdout == "\"the app's\" False\n"
