@@ -95,6 +95,8 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
         lw = len > lw ? len : lw;
     }
     int pc = cols - lw - 2;
+    if (pc < 16) /* labels wider than the window (found by fuzz_chart): a wider chart */
+        pc = 16;
     if (eww_axis_nice(x0, x1, pc / 8 < 2 ? 2 : pc / 8, 0, &ax) < 0)
         return EWW_EINVAL;
 

@@ -200,6 +200,14 @@ static void test_terminal(void)
     CHECK_INT(eww_chart_term(&b, &c, 80, 20), EWW_EINVAL);
     eww_buf_free(&b);
     free(p);
+    /* tick labels wider than the window (1e106 bytes, 30 columns; found by fuzz_chart): a
+     * chart that is wider than asked, not a negative plot size */
+    eww_point big[] = {{0, 1}, {1, 2.5}, {2, 1e106}};
+    eww_chart w = {.title = "m", .pts = big, .n = 3, .bytes = 1, .xlabel = "x"};
+    eww_buf_init(&b, 1 << 20);
+    CHECK_INT(eww_chart_term(&b, &w, 30, 8), 0);
+    CHECK(b.data && strstr(b.data, "\n") != NULL);
+    eww_buf_free(&b);
 }
 
 static void test_names_that_mean_bytes(void)
