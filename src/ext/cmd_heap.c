@@ -409,9 +409,9 @@ int cmd_growth(reply *r, int argc, const char **argv)
 
 static int garbage_python(reply *r, void *arg)
 {
-    (void)arg;
+    int collect = *(int *)arg;
     PyObject *mod = PyImport_ImportModule("eww._garbage");
-    PyObject *text = mod ? PyObject_CallMethod(mod, "report", NULL) : NULL;
+    PyObject *text = mod ? PyObject_CallMethod(mod, "report", "i", collect) : NULL;
     Py_XDECREF(mod);
     const char *t = text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : NULL;
     if (!t) {
@@ -425,7 +425,11 @@ static int garbage_python(reply *r, void *arg)
 
 int cmd_garbage(reply *r, int argc, const char **argv)
 {
-    if (argc > 1)
-        return commands_bad_argument(r, "garbage", argv[1]);
-    return reply_with_python(r, garbage_python, NULL);
+    int collect = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--collect") != 0)
+            return commands_bad_argument(r, "garbage", argv[i]);
+        collect = 1;
+    }
+    return reply_with_python(r, garbage_python, &collect);
 }

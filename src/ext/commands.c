@@ -88,11 +88,13 @@ static const command table[] = {
      "signature of a leak. eww counts every live object, not only the gc's.\n"
      "  -n N   at most N types (default 10)\n",
      cmd_growth, 1},
-    {"garbage", "garbage", "uncollectable objects, and the cyclic garbage the app produces",
-     "The objects in gc.garbage (uncollectable), by type; then one collection with\n"
-     "gc.DEBUG_SAVEALL to show, by type, what cyclic garbage the app has produced since the\n"
-     "last collection (objects only the cycle collector frees), and the collector's totals.\n"
-     "This command runs gc.collect() (its only side effect: that garbage is freed).\n",
+    {"garbage", "garbage [--collect]",
+     "uncollectable objects, and the cyclic garbage waiting for the collector",
+     "The objects in gc.garbage (uncollectable), by type; then the cyclic garbage the\n"
+     "collector has not freed yet (objects only reachable from each other), by type, with\n"
+     "example IDs for chain and backrefs, and the collector's totals. Finding it frees\n"
+     "nothing and runs no code of the app.\n"
+     "  --collect   then run gc.collect(), and say how many objects it freed\n",
      cmd_garbage, 1},
     {"chain", "chain TYPE|ID [-n N]", "why objects are alive: shortest chains from a root",
      "For an ID (0x... as eww prints it, or Python's decimal id()): the shortest chain of\n"

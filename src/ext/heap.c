@@ -537,3 +537,129 @@ int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row 
     }
     return 0;
 }
+
+/* ---- cyclic garbage, found without collecting it -------------------------------------
+ *
+ * The collector's own test, read-only: an object the gc tracks whose references all come
+ * from other tracked objects, and that no externally referenced object reaches, is garbage
+ * waiting for the next collection. For each tracked object: its reference count, less one
+ * for every reference another tracked object holds (and one for our list); those left
+ * above zero are held from outside (frames, C code, untracked containers): the roots. What
+ * the roots reach through tp_traverse is alive; the rest is cyclic garbage. No Python code
+ * runs and nothing is freed or moved. */
+
+typedef struct gmap {
+    PyObject **keys;
+    Py_ssize_t *refs;
+    size_t mask;
+} gmap;
+
+static size_t gmap_slot(const gmap *m, PyObject *o)
+{
+    uint64_t h = (uint64_t)((uintptr_t)o >> 4) * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h ^ (h >> 29)) & m->mask;
+    while (m->keys[i] && m->keys[i] != o)
+        i = (i + 1) & m->mask;
+    return i;
+}
+
+typedef struct gwalk {
+    gmap map;
+    eww_ptrset alive;
+    PyObject **stack;
+    size_t sp, cap;
+    int failed;
+} gwalk;
+
+static int subtract_ref(PyObject *o, void *arg)
+{
+    gwalk *g = arg;
+    size_t i = gmap_slot(&g->map, o);
+    if (g->map.keys[i])
+        g->map.refs[i]--;
+    return 0;
+}
+
+static int mark_alive(PyObject *o, void *arg)
+{
+    gwalk *g = arg;
+    size_t i = gmap_slot(&g->map, o);
+    if (!g->map.keys[i] || eww_ptrset_add(&g->alive, o) != 1)
+        return 0;
+    if (g->sp == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 4096;
+        PyObject **s = realloc(g->stack, cap * sizeof *s);
+        if (!s) {
+            g->failed = 1;
+            return 0;
+        }
+        g->stack = s;
+        g->cap = cap;
+    }
+    g->stack[g->sp++] = o;
+    return 0;
+}
+
+PyObject *heap_cyclic_garbage(void)
+{
+    int gc_was_enabled = facts_gc_disable();
+    PyObject *all = facts_gc_objects(), *out = NULL;
+    gwalk g;
+    memset(&g, 0, sizeof g);
+    eww_ptrset_init(&g.alive);
+    if (!all)
+        goto done;
+    Py_ssize_t n = PyList_GET_SIZE(all);
+    size_t cap = 1024;
+    while (cap < (size_t)n * 2)
+        cap *= 2;
+    g.map.keys = calloc(cap, sizeof *g.map.keys);
+    g.map.refs = calloc(cap, sizeof *g.map.refs);
+    g.map.mask = cap - 1;
+    if (!g.map.keys || !g.map.refs) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *o = PyList_GET_ITEM(all, i);
+        size_t k = gmap_slot(&g.map, o);
+        g.map.keys[k] = o;
+        g.map.refs[k] = Py_REFCNT(o) - 1; /* less our list's reference */
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *o = PyList_GET_ITEM(all, i);
+        traverseproc tr = Py_TYPE(o)->tp_traverse;
+        if (tr)
+            tr(o, subtract_ref, &g);
+    }
+    for (Py_ssize_t i = 0; i < n && !g.failed; i++) {
+        PyObject *o = PyList_GET_ITEM(all, i);
+        if (g.map.refs[gmap_slot(&g.map, o)] <= 0 || eww_ptrset_has(&g.alive, o))
+            continue;
+        mark_alive(o, &g);
+        while (g.sp > 0 && !g.failed) {
+            PyObject *x = g.stack[--g.sp];
+            traverseproc tr = Py_TYPE(x)->tp_traverse;
+            if (tr)
+                tr(x, mark_alive, &g);
+        }
+    }
+    if (g.failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyList_New(0);
+    for (Py_ssize_t i = 0; out && i < n; i++) {
+        PyObject *o = PyList_GET_ITEM(all, i);
+        if (!eww_ptrset_has(&g.alive, o) && !facts_hidden(Py_TYPE(o)) && PyList_Append(out, o) < 0)
+            Py_CLEAR(out);
+    }
+done:
+    free(g.map.keys);
+    free(g.map.refs);
+    free(g.stack);
+    eww_ptrset_free(&g.alive);
+    Py_XDECREF(all);
+    facts_gc_restore(gc_was_enabled);
+    return out;
+}

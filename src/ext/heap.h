@@ -46,6 +46,9 @@ int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyOb
  * leaves the sizes of objects whose __sizeof__ is Python code unknown (no code runs). */
 int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, int python_sizes);
 void heap_snapshot_free(heap_snapshot *s);
+/* The cyclic garbage the collector has not freed yet, found without collecting: a new list
+ * of those objects (references), or NULL with an exception. Runs no Python code. */
+PyObject *heap_cyclic_garbage(void);
 /* Rows whose count or size changed from before to after; *out is malloc'd. */
 int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row **out, size_t *n);
 

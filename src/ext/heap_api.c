@@ -251,7 +251,16 @@ static PyObject *ref_graph(PyObject *mod, PyObject *args, PyObject *kw)
     return r;
 }
 
+static PyObject *cyclic_garbage(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    return heap_cyclic_garbage();
+}
+
 static PyMethodDef heap_functions[] = {
+    {"cyclic_garbage", cyclic_garbage, METH_NOARGS,
+     "cyclic_garbage() -> list: the cyclic garbage the collector has not freed yet"},
     {"ref_graph", (PyCFunction)(void (*)(void))ref_graph, METH_VARARGS | METH_KEYWORDS,
      "ref_graph(objs, backwards, max_depth=3, too_many=10, ignore=None, filter=None, "
      "highlight=None, extra_info=None, extra_node_attrs=None, refcounts=False, "

@@ -258,14 +258,30 @@ def test_garbage_of_the_eww_tutorial_on_python_3(heap_app):
     r = heap_app.client("garbage")
     assert r.returncode == 0, r.stderr
     assert "gc.garbage is empty" in r.stdout and "PEP 442" in r.stdout
+    assert "Cyclic garbage the collector has not freed yet (" in r.stdout
     lines = r.stdout.splitlines()
-    assert any(line.split() == ["__main__.Parent", "20"] for line in lines)
-    assert any(line.split() == ["__main__.Child", "20"] for line in lines)
+    rows = {line.split()[0]: line.split() for line in lines if line.startswith("  __main__.")}
+    assert rows["__main__.Parent"][1] == "20" and rows["__main__.Child"][1] == "20"
+    assert "Nothing was freed" in r.stdout
+    # what it says is true: shown again, the same objects, and their IDs lead into the cycle
+    again = heap_app.client("garbage").stdout.splitlines()
+    assert [l for l in again if l.startswith("  __main__.")] == \
+        [l for l in lines if l.startswith("  __main__.")]
+    pid = rows["__main__.Parent"][4].rstrip(",")
+    chain = heap_app.client("chain", pid)
+    assert chain.returncode == 0 and "__main__.Parent at" in chain.stdout, chain.stdout
+    # --collect frees them, and says so; then there is none
+    r = heap_app.client("garbage", "--collect")
+    freed = [l for l in r.stdout.splitlines() if l.startswith("gc.collect() freed ")]
+    assert freed and int(freed[0].split()[2]) >= 40, r.stdout
+    r = heap_app.client("garbage")
+    assert "No cyclic garbage waiting for the collector." in r.stdout
     heap_app.do("gc.enable()")
-    heap_app.do("assert not gc.garbage")  # the command let its garbage go
+    heap_app.do("assert not gc.garbage")
     heap_app.do("gc.garbage.append(Leaky(0))")
     r = heap_app.client("garbage")
     assert "gc.garbage holds 1 uncollectable objects:" in r.stdout
+    assert heap_app.client("garbage", "--bogus").returncode == 1
 
 
 def run_in_app(heap_app, code):
