@@ -224,3 +224,55 @@ time.sleep(600)
         assert app.client("exec", refcount).stdout == "1\n"
     r = app.client("chain", "Token")
     assert "nothing refers to it: a reference held by C code" in r.stdout, r.stdout
+
+
+def test_every_command_leaves_the_apps_objects_as_they_were(make_app):
+    """After every command an idle diff stays exactly empty: nothing of eww stays behind."""
+    app = make_app("""
+import gc
+class Handler:
+    def __init__(self, i):
+        self.i = i
+        self.tags = [str(i)]
+registry = {"bucket": [Handler(i) for i in range(200)]}
+gc.collect()
+print("SETTLED", flush=True)
+time.sleep(600)
+""")
+    assert app.readline() == "SETTLED"
+    [hid] = app.client("exec", "print(hex(id(registry['bucket'][7])))").stdout.split()
+    commands = [["info"], ["help"], ["stats"], ["memory"], ["summary"], ["growth"],
+                ["garbage"], ["leaking"], ["chain", "Handler"], ["chain", hid],
+                ["backrefs", "Handler", "-f", "-"], ["backrefs", hid, "-f", "-"],
+                ["where", "Handler"], ["exec", "x = [Handler(0)]; print(len(x))"]]
+    for argv in commands:  # once first: what a command imports the first time stays
+        assert app.client(*argv).returncode in (0, 1)
+    watcher = app.raw()
+    watcher.hello()
+    watcher.command("diff")
+    assert watcher.command("diff")[1] == "No change since the last diff.\n"
+    for argv in commands:
+        r = app.client(*argv)
+        assert r.returncode in (0, 1), (argv, r.stderr)
+        assert watcher.command("diff")[1] == "No change since the last diff.\n", argv
+
+
+def test_chain_finds_a_young_referrer_held_by_c_code(make_app):
+    """An old object kept only by a bound method younger than the last collection (held by
+    atexit's C list): the chain names the method at once, no gc.collect() needed."""
+    app = make_app("""
+import atexit, gc
+class Token:
+    def close(self):
+        pass
+t = Token()
+gc.collect()                 # t is in the oldest generation now
+atexit.register(t.close)     # a bound method in the youngest one, held by C code
+print(hex(id(t)), flush=True)
+del t
+time.sleep(600)
+""")
+    tid = app.readline()
+    r = app.client("chain", tid)
+    assert r.returncode == 0
+    assert r.stdout == f"a method that nothing refers to -> __self__ -> __main__.Token at {tid}\n"
