@@ -25,6 +25,14 @@ int facts_type_matches(PyTypeObject *t, const char *name);
 /* The attribute `name` as found on the type's MRO (the type's dicts, in order), borrowed, or
  * NULL: what the interpreter's own special-method lookup finds, without calling anything. */
 PyObject *facts_type_lookup(PyTypeObject *t, const char *name);
+/* Not an object at all: a freed one that a traverse still shows (a module's free list, as
+ * _asyncio's FutureIter free list in 3.12 is visited by its module's traverse). Its
+ * reference count is 0; every live object has at least 1 (or is immortal). */
+static inline int facts_dead(PyObject *o)
+{
+    return Py_REFCNT(o) == 0;
+}
+
 /* eww's own types (the class attribute _eww_hidden_): left out of every report. */
 int facts_hidden(PyTypeObject *t);
 

@@ -248,7 +248,7 @@ static int visit_back(PyObject *o, void *arg)
 static int visit_fwd(PyObject *o, void *arg)
 {
     graph *g = arg;
-    if (eww_ptrset_has(&g->ignore, o) || met(g, (uintptr_t)o))
+    if (facts_dead(o) || eww_ptrset_has(&g->ignore, o) || met(g, (uintptr_t)o))
         return 0;
     gnode *t = &g->nodes[g->cur_node];
     if (t->pend >= g->cap || g->nc >= CANDIDATES_MAX) {

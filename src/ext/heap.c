@@ -93,6 +93,8 @@ static int push(walk *w, PyObject *o)
 static int visit(PyObject *o, void *arg)
 {
     walk *w = arg;
+    if (facts_dead(o))
+        return 0;
     if (w->referenced && eww_ptrset_add(w->referenced, o) < 0)
         w->failed = 1;
     int rc = eww_ptrset_add(&w->seen, o);

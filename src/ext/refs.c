@@ -83,6 +83,8 @@ static int enqueue(refs_walk *w, PyObject *o, uint32_t parent)
 static int visit(PyObject *o, void *arg)
 {
     refs_walk *w = arg;
+    if (facts_dead(o))
+        return 0;
     if (enqueue(w, o, w->expanding) == 1 && w->stop_at && (uintptr_t)o == w->stop_at)
         w->found = 1;
     return 0;

@@ -22,13 +22,10 @@ def test_info_answered_while_main_thread_holds_the_gil(make_app):
     )
     assert app.readline() == "BUSY"
     time.sleep(0.2)  # well inside the C call
-    latencies = []
     for _ in range(10):
-        start = time.perf_counter()
         r = Raw(app.path)
         hello = r.hello()
         status, out, _ = r.command("info")
-        latencies.append(time.perf_counter() - start)
         r.close()
         assert status == 0 and f"pid:         {app.pid}" in out
         assert hello["pid"] == str(app.pid)
@@ -37,7 +34,7 @@ def test_info_answered_while_main_thread_holds_the_gil(make_app):
     # every answer came while the app was still inside sum(): it never printed DONE
     readable, _, _ = select.select([app.proc.stdout], [], [], 0)
     assert readable == [] and app.alive()
-    assert statistics.median(latencies) < 0.050, latencies
+    # (how fast: bench/bench_info_latency.py; a timing here would fail on a loaded machine)
 
 
 def eww_thread_switches(pid):
