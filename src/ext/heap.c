@@ -567,7 +567,7 @@ static size_t gmap_slot(const gmap *m, PyObject *o)
 
 typedef struct gwalk {
     gmap map;
-    eww_ptrset alive;
+    unsigned char *alive; /* by slot of map: reached from a root */
     PyObject **stack;
     size_t sp, cap;
     int failed;
@@ -586,8 +586,9 @@ static int mark_alive(PyObject *o, void *arg)
 {
     gwalk *g = arg;
     size_t i = gmap_slot(&g->map, o);
-    if (!g->map.keys[i] || eww_ptrset_add(&g->alive, o) != 1)
+    if (!g->map.keys[i] || g->alive[i])
         return 0;
+    g->alive[i] = 1;
     if (g->sp == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 4096;
         PyObject **s = realloc(g->stack, cap * sizeof *s);
@@ -608,7 +609,6 @@ PyObject *heap_cyclic_garbage(void)
     PyObject *all = facts_gc_objects(), *out = NULL;
     gwalk g;
     memset(&g, 0, sizeof g);
-    eww_ptrset_init(&g.alive);
     if (!all)
         goto done;
     Py_ssize_t n = PyList_GET_SIZE(all);
@@ -617,8 +617,9 @@ PyObject *heap_cyclic_garbage(void)
         cap *= 2;
     g.map.keys = calloc(cap, sizeof *g.map.keys);
     g.map.refs = calloc(cap, sizeof *g.map.refs);
+    g.alive = calloc(cap, 1);
     g.map.mask = cap - 1;
-    if (!g.map.keys || !g.map.refs) {
+    if (!g.map.keys || !g.map.refs || !g.alive) {
         PyErr_NoMemory();
         goto done;
     }
@@ -636,7 +637,8 @@ PyObject *heap_cyclic_garbage(void)
     }
     for (Py_ssize_t i = 0; i < n && !g.failed; i++) {
         PyObject *o = PyList_GET_ITEM(all, i);
-        if (g.map.refs[gmap_slot(&g.map, o)] <= 0 || eww_ptrset_has(&g.alive, o))
+        size_t k = gmap_slot(&g.map, o);
+        if (g.map.refs[k] <= 0 || g.alive[k])
             continue;
         mark_alive(o, &g);
         while (g.sp > 0 && !g.failed) {
@@ -653,14 +655,15 @@ PyObject *heap_cyclic_garbage(void)
     out = PyList_New(0);
     for (Py_ssize_t i = 0; out && i < n; i++) {
         PyObject *o = PyList_GET_ITEM(all, i);
-        if (!eww_ptrset_has(&g.alive, o) && !facts_hidden(Py_TYPE(o)) && PyList_Append(out, o) < 0)
+        if (!g.alive[gmap_slot(&g.map, o)] && !facts_hidden(Py_TYPE(o)) &&
+            PyList_Append(out, o) < 0)
             Py_CLEAR(out);
     }
 done:
     free(g.map.keys);
     free(g.map.refs);
     free(g.stack);
-    eww_ptrset_free(&g.alive);
+    free(g.alive);
     Py_XDECREF(all);
     facts_gc_restore(gc_was_enabled);
     return out;
