@@ -297,7 +297,17 @@ int prompt_loop(client *c)
             break;
         }
         int quit = 0;
-        if (eww_split_args(line, store, len + 1, argv, MAX_ARGS, &argc, &why) < 0) {
+        /* exec takes the rest of the line as code, as typed: `exec x = 1; print(x)`. One
+         * quoted word (`exec 'print(1)'`, the form a shell needs) is unquoted. */
+        const char *code = eww_rest_of_line(line, "exec");
+        int split = eww_split_args(line, store, len + 1, argv, MAX_ARGS, &argc, &why);
+        if (code && !(split == 0 && argc == 2 && (*code == '\'' || *code == '"'))) {
+            argv[0] = "exec";
+            argv[1] = code;
+            argc = 2;
+            split = 0;
+        }
+        if (split < 0) {
             fprintf(stderr, "eww: %s\n", why);
             last = EXIT_FAILED;
         } else if (argc > 0 && (strcmp(argv[0], "exit") == 0 || strcmp(argv[0], "quit") == 0)) {

@@ -62,3 +62,16 @@ int eww_split_args(const char *line, char *store, size_t storelen, const char **
         *o++ = '\0';
     }
 }
+
+const char *eww_rest_of_line(const char *line, const char *word)
+{
+    size_t n = strlen(word);
+    while (*line == ' ' || *line == '\t')
+        line++;
+    if (strncmp(line, word, n) != 0 || (line[n] != ' ' && line[n] != '\t'))
+        return NULL;
+    line += n;
+    while (*line == ' ' || *line == '\t')
+        line++;
+    return *line ? line : NULL;
+}

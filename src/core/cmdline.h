@@ -18,4 +18,9 @@
 int eww_split_args(const char *line, char *store, size_t storelen, const char **argv, int max,
                    int *argc, const char **why);
 
+/* The rest of the line after its first word, when that word is `word` and something follows:
+ * `exec import sys; print(sys.path)` gives "import sys; print(sys.path)", leading blanks
+ * dropped, nothing unquoted. NULL otherwise. */
+const char *eww_rest_of_line(const char *line, const char *word);
+
 #endif

@@ -14,6 +14,7 @@ and routes the standard streams per thread:
 - Every statement raises the audit event "eww.repl.exec" (session id, source) first.
 """
 
+import ast
 import code
 import io as _io
 import sys
@@ -274,6 +275,18 @@ def run(io, session_id, interactive):
     return 1 if console.had_error else 0
 
 
+def _compile_exec(source):
+    """The code objects of `exec CODE`: the block as a script, except that a last statement
+    that is an expression is compiled as the REPL compiles it (mode "single"), so its value
+    is echoed as at `>>>`."""
+    tree = ast.parse(source, "<exec>", "exec")
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return [compile(tree, "<exec>", "exec")]
+    head = ast.Module(body=tree.body[:-1], type_ignores=[])
+    last = ast.Interactive(body=tree.body[-1:])
+    return [compile(head, "<exec>", "exec"), compile(last, "<exec>", "single")]
+
+
 def run_exec(io, session_id, source):
     """`exec CODE`: run a block of code like a script; 0, or 1 when it raised."""
     _install_routers()
@@ -284,7 +297,7 @@ def run_exec(io, session_id, source):
     status = 0
     try:
         try:
-            code_obj = compile(source, "<exec>", "exec")
+            codes = _compile_exec(source)
         except (OverflowError, SyntaxError, ValueError):
             etype, value, _ = sys.exc_info()
             io.write("".join(traceback.format_exception_only(etype, value)))
@@ -292,7 +305,8 @@ def run_exec(io, session_id, source):
             return 1
         sys.audit("eww.repl.exec", session_id, source)
         try:
-            exec(code_obj, ns)
+            for code_obj in codes:
+                exec(code_obj, ns)
         except SystemExit as exc:
             status = 0 if exc.code in (None, 0) else 1
         except SessionLost:

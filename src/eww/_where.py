@@ -4,6 +4,8 @@ tracemalloc records a traceback for every allocation made while it traces; `wher
 up the traceback of each live instance (tracemalloc.get_object_traceback) and groups them.
 """
 
+import dis
+import linecache
 import sys
 import tracemalloc
 
@@ -37,6 +39,41 @@ def trace(args):
             "traceback for `where`.\n")
 
 
+_functions = {}  # filename -> {line: function name}, for the last files asked about
+
+
+def _lines_of(filename):
+    """Which function each line of a source file belongs to: tracemalloc's frames carry a
+    file and a line, and Python prints the function's name too. The file is compiled (not
+    run) once; a nested function's lines are its own."""
+    table = _functions.get(filename)
+    if table is not None:
+        return table
+    table = {}
+    source = "".join(linecache.getlines(filename))
+    try:
+        todo = [compile(source, filename, "exec")] if source else []
+    except (SyntaxError, ValueError):
+        todo = []
+    while todo:
+        code = todo.pop(0)  # outer code first: an inner function's lines override
+        for _, line in dis.findlinestarts(code):
+            if line is not None:
+                table[line] = code.co_name
+        todo.extend(c for c in code.co_consts if hasattr(c, "co_code"))
+    if len(_functions) >= 64:
+        _functions.clear()
+    _functions[filename] = table
+    return table
+
+
+def _format_frame(filename, lineno):
+    name = _lines_of(filename).get(lineno)
+    head = f'  File "{filename}", line {lineno}' + (f", in {name}" if name else "")
+    source = linecache.getline(filename, lineno).strip()
+    return head + (f"\n    {source}" if source else "")
+
+
 def where(typename, limit=5):
     if not tracemalloc.is_tracing():
         raise ValueError("allocation tracing is off: run `trace on` (tracemalloc), let the app "
@@ -58,9 +95,10 @@ def where(typename, limit=5):
     del objects
     lines = []
     for key, count in sorted(groups.items(), key=lambda kv: -kv[1])[:limit]:
-        lines.append(f"{count} {name} allocated at (most recent call first):")
+        # tracemalloc's frames go from the oldest call to the most recent, as Python prints
+        lines.append(f"{count} {name} allocated at (most recent call last):")
         for filename, lineno in key:
-            lines.append(f'  File "{filename}", line {lineno}')
+            lines.append(_format_frame(filename, lineno))
     if untraced:
         if _INLINE_ATTRIBUTES_BUG and groups == {} and type_flags & _MANAGED_DICT:
             lines.append(f"{untraced} {name} have no traceback: on Python 3.11, tracemalloc "

@@ -6,7 +6,7 @@
  * (after a warm-up walk, so that lazily created interpreter caches are not reported as a
  * change), each later call shows the change since the previous one.
  */
-#include <Python.h>
+#include "pycompat.h"
 
 #include <stdlib.h>
 #include <string.h>

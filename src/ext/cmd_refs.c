@@ -7,7 +7,7 @@
  *              DOT for the client to draw (graph.c).
  * leaking      objects that nothing refers to (held by C code, or roots), by type.
  */
-#include <Python.h>
+#include "pycompat.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * `memory` reads the kernel's and malloc's numbers without the GIL, sends them, and only then
  * takes the GIL for the one number that needs it (sys.getallocatedblocks()).
  */
-#include <Python.h>
+#include "pycompat.h"
 
 #include <ctype.h>
 #include <stdlib.h>

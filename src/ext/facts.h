@@ -10,7 +10,7 @@
 #ifndef EWW_FACTS_H
 #define EWW_FACTS_H
 
-#include <Python.h>
+#include "pycompat.h"
 
 #include <stddef.h>
 

@@ -3,7 +3,7 @@
 #ifndef EWW_GRAPH_H
 #define EWW_GRAPH_H
 
-#include <Python.h>
+#include "pycompat.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
 #ifndef EWW_HEAP_H
 #define EWW_HEAP_H
 
-#include <Python.h>
+#include "pycompat.h"
 
 #include <stddef.h>
 #include <stdint.h>

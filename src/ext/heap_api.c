@@ -4,7 +4,6 @@
  * Snapshot holds a walk's per-type table in C memory. It is not a GC object and its type
  * carries _eww_hidden_, so a tracker that keeps one never sees it (nor itself) in a diff.
  */
-#define PY_SSIZE_T_CLEAN
 #include "heap_api.h"
 
 #include "graph.h"

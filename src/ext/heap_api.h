@@ -2,7 +2,7 @@
 #ifndef EWW_HEAP_API_H
 #define EWW_HEAP_API_H
 
-#include <Python.h>
+#include "pycompat.h"
 
 int heap_api_init(PyObject *module);
 

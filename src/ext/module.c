@@ -7,8 +7,7 @@
  * The console is one per process (it owns a socket named after the pid), so the module keeps
  * no per-module state: the server's state is process-wide in server.c.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "pycompat.h"
 
 #include <stdint.h>
 #include <string.h>

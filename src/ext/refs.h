@@ -2,7 +2,7 @@
 #ifndef EWW_REFS_H
 #define EWW_REFS_H
 
-#include <Python.h>
+#include "pycompat.h"
 
 #include <stddef.h>
 #include <stdint.h>

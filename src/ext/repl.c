@@ -556,11 +556,32 @@ int cmd_repl(reply *r, int argc, const char **argv)
     return reply_with_python(r, repl_python, &a);
 }
 
+/* exec CODE: the rest of the line is the code, as the user typed it (the console's client
+ * sends it as one argument; from a shell, `eww PID exec print(1)` arrives as several, joined
+ * by spaces as the shell split them). */
 int cmd_exec(reply *r, int argc, const char **argv)
 {
-    if (argc != 2)
-        return commands_usage_error(r, "exec", argc < 2 ? "missing" : "unexpected argument",
-                                    argc < 2 ? "CODE" : argv[2]);
-    repl_args a = {argv[1], 1};
-    return reply_with_python(r, repl_python, &a);
+    if (argc < 2)
+        return commands_usage_error(r, "exec", "missing", "CODE");
+    size_t n = 1;
+    for (int i = 1; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *code = malloc(n);
+    if (!code) {
+        reply_error(r, "exec: out of memory");
+        return 1;
+    }
+    size_t used = 0;
+    code[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        size_t k = strlen(argv[i]);
+        if (i > 1)
+            code[used++] = ' ';
+        memcpy(code + used, argv[i], k + 1);
+        used += k;
+    }
+    repl_args a = {code, 1};
+    int status = reply_with_python(r, repl_python, &a);
+    free(code);
+    return status;
 }

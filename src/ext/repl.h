@@ -2,7 +2,7 @@
 #ifndef EWW_REPL_H
 #define EWW_REPL_H
 
-#include <Python.h>
+#include "pycompat.h"
 
 #include "server.h"
 

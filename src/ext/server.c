@@ -26,7 +26,7 @@
  */
 #include "server.h"
 
-#include <Python.h>
+#include "pycompat.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,6 @@
  *
  * Not here: the `stats` and `memory` commands (cmd_stats.c), the sampler (sampler.c).
  */
-#define PY_SSIZE_T_CLEAN
 #include "stats_api.h"
 
 #include <limits.h>

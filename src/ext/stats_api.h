@@ -2,7 +2,7 @@
 #ifndef EWW_STATS_API_H
 #define EWW_STATS_API_H
 
-#include <Python.h>
+#include "pycompat.h"
 
 #include "stats.h"
 

@@ -47,9 +47,21 @@ static void test_errors(void)
     CHECK_INT(eww_split_args("abcdef", store, 3, argv, 16, &argc, &why), EWW_E2BIG);
 }
 
+static void test_rest_of_line(void)
+{
+    CHECK_STR(eww_rest_of_line("exec import sys; print(sys.path)", "exec"),
+              "import sys; print(sys.path)");
+    CHECK_STR(eww_rest_of_line("  exec \t x = 'it''s'  ", "exec"), "x = 'it''s'  ");
+    CHECK(eww_rest_of_line("exec", "exec") == NULL);
+    CHECK(eww_rest_of_line("exec   ", "exec") == NULL);
+    CHECK(eww_rest_of_line("executive x", "exec") == NULL);
+    CHECK(eww_rest_of_line("stats exec", "exec") == NULL);
+}
+
 int main(void)
 {
     RUN(test_quoting);
+    RUN(test_rest_of_line);
     RUN(test_errors);
     return check_failures != 0;
 }

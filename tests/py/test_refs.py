@@ -20,6 +20,9 @@ class Slotted:
     def __init__(self, i):
         self.i = i
 registry = {"bucket": [], "other": []}
+def fill(n):
+    for i in range(n):
+        registry["bucket"].append(Slotted(i))
 '''
 
 
@@ -48,6 +51,7 @@ def refs_app(sockdir, tmp_path):
 
     app.do = do
     assert app.do("pass") == []
+    app.tmp_path = tmp_path
     yield app
     app.stop()
 
@@ -157,14 +161,19 @@ def test_where_groups_allocation_tracebacks(refs_app):
     assert r.returncode == 1 and "allocation tracing is off: run `trace on`" in r.stderr
     r = refs_app.client("trace", "on", "5")
     assert r.returncode == 0 and "Allocation tracing is on (5 frames)" in r.stdout
-    refs_app.do("leakapp.registry['bucket'].extend(leakapp.Slotted(i) for i in range(1000))")
+    refs_app.do("leakapp.fill(1000)")
     refs_app.do("leakapp.registry['other'].append(leakapp.Slotted(-1))")
     r = refs_app.client("where", "leakapp.Slotted")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "1000 leakapp.Slotted allocated at (most recent call first):"
+    # as Python prints a traceback: most recent call last, the function and the source line
+    assert lines[0] == "1000 leakapp.Slotted allocated at (most recent call last):"
     frames = lines[1:lines.index(next(x for x in lines[1:] if not x.startswith("  ")))]
-    assert '  File "<string>", line 1' in frames  # the statement that made them
+    leakapp = str(refs_app.tmp_path / "leakapp.py")
+    assert frames[-2:] == [f'  File "{leakapp}", line 14, in fill',
+                           '    registry["bucket"].append(Slotted(i))'], frames
+    # the statement that called it, exec'd: no source file, so no function name nor line
+    assert frames[-3] == '  File "<string>", line 1', frames
     assert any(line.startswith("1 leakapp.Slotted allocated at") for line in lines)
     refs_app.do("leakapp.registry['other'].append(leakapp.Handler(-1))")
     r = refs_app.client("where", "leakapp.Handler")

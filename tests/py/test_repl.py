@@ -241,6 +241,30 @@ def test_non_interactive_script_and_exec(make_app, tmp_path):
     assert r.returncode == 1 and "exec: missing 'CODE'" in r.stderr
 
 
+def test_exec_takes_the_rest_of_the_line_and_echoes_a_value(make_app):
+    app = make_app("time.sleep(60)")
+    # from a shell: the words the shell split, joined again
+    r = app.client("exec", "x", "=", "6*7;", "print(x)")
+    assert r.returncode == 0 and r.stdout == "42\n", r.stderr
+    r = app.client("exec", "[1] * 3")  # a last expression is echoed, as at >>>
+    assert r.stdout == "[1, 1, 1]\n"
+    r = app.client("exec", "import os\nos.getpid()")
+    assert r.stdout == f"{app.pid}\n"
+    r = app.client("exec", "None")
+    assert r.returncode == 0 and r.stdout == ""
+    # in the console: the rest of the line, as typed (quotes and # are Python's)
+    lines = ["exec import sys; print(sys.version_info[0])",
+             "exec 'print(1)'",                 # one quoted word: the shell's form
+             "exec x = \"it's\"; x",
+             "exec print(2)  # don't split me",
+             "exec 1/0"]
+    r = subprocess.run([CLIENT, str(app.pid)], input="\n".join(lines) + "\n",
+                       capture_output=True, text=True, env=app.client_env, timeout=30)
+    out = r.stdout.split("\n", 2)[2]  # after the banner
+    assert out.startswith("3\n1\n\"it's\"\n2\nTraceback (most recent call last):\n"), out
+    assert "ZeroDivisionError: division by zero" in out
+
+
 def test_audit_event_for_every_statement(make_app):
     app = make_app(
         """

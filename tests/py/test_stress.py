@@ -322,16 +322,19 @@ time.sleep(600)
 
 
 def test_chain_finds_a_young_referrer_held_by_c_code(make_app):
-    """An old object kept only by a bound method younger than the last collection (held by
-    atexit's C list): the chain names the method at once, no gc.collect() needed."""
+    """An old object kept only by a bound method younger than the last collection (held by a
+    reference from C that no traverse shows): the chain names the method at once, no
+    gc.collect() needed."""
     app = make_app("""
-import atexit, gc
+import ctypes, gc
 class Token:
     def close(self):
         pass
 t = Token()
 gc.collect()                 # t is in the oldest generation now
-atexit.register(t.close)     # a bound method in the youngest one, held by C code
+m = t.close                  # a bound method in the youngest generation,
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(m))  # held by C code
+del m
 print(hex(id(t)), flush=True)
 del t
 time.sleep(600)
