@@ -290,6 +290,20 @@ int facts_repr(PyObject *o, char *out, size_t n)
     return 0;
 }
 
+PyObject *facts_frame_locals(PyObject *frame)
+{
+    PyObject *locals = PyObject_GetAttrString(frame, "f_locals");
+    if (locals && !PyDict_Check(locals)) {
+        PyObject *copy = PyDict_New();
+        if (copy && PyDict_Update(copy, locals) < 0)
+            Py_CLEAR(copy);
+        Py_SETREF(locals, copy);
+    }
+    if (!locals)
+        PyErr_Clear();
+    return locals;
+}
+
 PyObject *facts_existing_dict(PyObject *o)
 {
     PyTypeObject *t = Py_TYPE(o);

@@ -44,6 +44,11 @@ Py_ssize_t facts_len(PyObject *o);
  * Returns 1 when it wrote one, 0 when the object's repr would run code (out is then "" ). */
 int facts_repr(PyObject *o, char *out, size_t n);
 
+/* The local variables of a frame, as a dict (a new reference), or NULL with no exception
+ * set. Before 3.13, the frame's own locals dict (f_locals, brought up to date); from 3.13
+ * (PEP 667) f_locals is a write-through proxy, so a copy: a dict no one else refers to. */
+PyObject *facts_frame_locals(PyObject *frame);
+
 /* The name of the instance attribute of `parent` that holds `child` ("x" for parent.x is
  * child): a __slots__ member, a key of an existing __dict__, or one of the type's inline
  * attributes (3.11+), found without creating the __dict__. 1 when found. */

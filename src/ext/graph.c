@@ -533,10 +533,9 @@ static int find_frames(graph *g)
         PyObject *f = top;
         Py_INCREF(f);
         while (f) {
-            PyObject *locals = PyObject_GetAttrString(f, "f_locals");
+            PyObject *locals = facts_frame_locals(f);
             uintptr_t owner;
-            if (locals && PyDict_Check(locals) &&
-                !pmap_get(&g->owners, (uintptr_t)locals, &owner)) {
+            if (locals && !pmap_get(&g->owners, (uintptr_t)locals, &owner)) {
                 PyObject *pair = PyTuple_Pack(2, f, locals);
                 if (!pair || PyList_Append(g->frames, pair) < 0 ||
                     pmap_put(&g->owners, (uintptr_t)locals, (uintptr_t)f) < 0)
@@ -602,6 +601,8 @@ static int search(graph *g, PyObject *targets, graph_result *res)
         if (!scan)
             return -1;
         eww_ptrset_add(&g->ignore, scan);
+        if (opt->scan) /* given, but replaced by a heap walk (3.12 freezes objects at start) */
+            eww_ptrset_add(&g->ignore, opt->scan);
         if (opt->console && (find_owners(g, scan) < 0 || find_frames(g) < 0)) {
             Py_DECREF(scan);
             return -1;

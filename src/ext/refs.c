@@ -148,9 +148,9 @@ static void add_frame_roots(refs_walk *w)
         Py_XINCREF(f);
         while (f) {
             PyCodeObject *code = PyFrame_GetCode(f);
-            PyObject *locals = PyObject_GetAttrString((PyObject *)f, "f_locals");
+            PyObject *locals = facts_frame_locals((PyObject *)f);
             const char *fn = code ? PyUnicode_AsUTF8(code->co_name) : "?";
-            if (locals && PyDict_Check(locals)) {
+            if (locals) {
                 PyList_Append(w->keep, locals);
                 PyObject *k, *v;
                 Py_ssize_t p = 0;
@@ -284,11 +284,11 @@ void refs_short_repr(PyObject *o, char *out, size_t n)
 /* Which local variable of a frame holds child ("local x in f()"), when one does. */
 static int frame_label(PyObject *frame, PyObject *child, char *out, size_t n)
 {
-    PyObject *locals = PyObject_GetAttrString(frame, "f_locals");
+    PyObject *locals = facts_frame_locals(frame);
     PyCodeObject *code = PyFrame_GetCode((PyFrameObject *)frame);
     const char *fn = code ? PyUnicode_AsUTF8(code->co_name) : NULL;
     int found = 0;
-    if (locals && PyDict_Check(locals)) {
+    if (locals) {
         PyObject *key, *value;
         Py_ssize_t p = 0;
         while (!found && PyDict_Next(locals, &p, &key, &value)) {

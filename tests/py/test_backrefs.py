@@ -83,8 +83,9 @@ def test_every_edge_kind_is_labelled(refs_app):
 
 
 def test_roots_frames_c_references_and_cycles(refs_app):
-    refs_app.do("def worker():\n    keep = leakapp.Handler(8)\n    ev.wait()\n"
-                "ev = threading.Event(); threading.Thread(target=worker, daemon=True).start()")
+    refs_app.do("def worker():\n    keep = leakapp.Handler(8)\n    ready.set()\n    ev.wait()\n"
+                "ev = threading.Event(); ready = threading.Event()\n"
+                "threading.Thread(target=worker, daemon=True).start(); ready.wait()")
     refs_app.do("x = leakapp.Slotted(9); ctypes.pythonapi.Py_IncRef(ctypes.py_object(x)); "
                 "cid = hex(id(x)); del x")
     refs_app.do("a = leakapp.Holder(); b = leakapp.Holder(); a.other = b; b.other = a; "
