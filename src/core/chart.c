@@ -185,8 +185,8 @@ int eww_xml_escape(eww_buf *out, const char *s)
 }
 
 int eww_chart_data_encode(eww_buf *b, const char *kind, const char *file, const char *name,
-                          const char *title, const char *xlabel, int bytes, uint64_t dropped,
-                          const eww_point *pts, size_t n)
+                          const char *title, const char *xlabel, const char *ylabel, int bytes,
+                          uint64_t dropped, const eww_point *pts, size_t n)
 {
     char num[32], x[40], y[40];
     int rc = eww_kv_put(b, "chart", kind);
@@ -198,6 +198,8 @@ int eww_chart_data_encode(eww_buf *b, const char *kind, const char *file, const 
         rc = eww_kv_put(b, "title", title);
     if (rc == 0)
         rc = eww_kv_put(b, "xlabel", xlabel);
+    if (rc == 0 && ylabel && *ylabel)
+        rc = eww_kv_put(b, "ylabel", ylabel);
     if (rc == 0)
         rc = eww_kv_put(b, "bytes", bytes ? "1" : "0");
     snprintf(num, sizeof num, "%llu", (unsigned long long)dropped);
@@ -262,8 +264,11 @@ int eww_chart_data_parse(const char *data, size_t n, eww_chart_data *d)
         d->file[0] = '\0';
     if (eww_kv_get(h, hlen, "xlabel", d->xlabel, sizeof d->xlabel) < 0)
         snprintf(d->xlabel, sizeof d->xlabel, "x");
+    if (eww_kv_get(h, hlen, "ylabel", d->ylabel, sizeof d->ylabel) < 0)
+        d->ylabel[0] = '\0';
     d->chart.title = d->title;
     d->chart.xlabel = d->xlabel;
+    d->chart.ylabel = d->ylabel;
     if (eww_kv_get(h, hlen, "bytes", num, sizeof num) == 0)
         d->chart.bytes = strcmp(num, "1") == 0;
     if (eww_kv_get(h, hlen, "dropped", num, sizeof num) == 0)

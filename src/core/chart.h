@@ -47,7 +47,7 @@ int eww_chart_is_bytes(const char *name);
 typedef struct eww_chart {
     const char *title;
     const char *xlabel; /* NULL: "x" */
-    const char *ylabel; /* NULL: the unit or "y" */
+    const char *ylabel; /* NULL or "": the ticks' unit for bytes ("MiB"), else "y" */
     const eww_point *pts;
     size_t n;
     uint64_t dropped; /* points the ring had already dropped (shown in a footnote) */
@@ -72,13 +72,14 @@ typedef struct eww_chart_data {
     char file[256]; /* svg: the file name to write ("" when absent) */
     char title[512];
     char xlabel[128];
-    eww_chart chart; /* points in chart.pts (malloc'd), title/xlabel point into this struct */
+    char ylabel[128]; /* "" when absent: the chart's default */
+    eww_chart chart;  /* points in chart.pts (malloc'd), title/labels point into this struct */
 } eww_chart_data;
 
 /* Encode a chart payload into out. */
 int eww_chart_data_encode(eww_buf *out, const char *kind, const char *file, const char *name,
-                          const char *title, const char *xlabel, int bytes, uint64_t dropped,
-                          const eww_point *pts, size_t n);
+                          const char *title, const char *xlabel, const char *ylabel, int bytes,
+                          uint64_t dropped, const eww_point *pts, size_t n);
 /* Parse one; EWW_EPROTO when malformed (missing keys, a bad or non-finite number, a point
  * count that does not match), EWW_E2BIG past EWW_STATS_POINTS_LIMIT points. Free with
  * eww_chart_data_free. */

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "chart.h"
 #include "error.h"
@@ -110,7 +111,12 @@ int eww_chart_svg(eww_buf *b, const eww_chart *c)
                              "<path d=\"M%.1f %.1fV%.1fH%.1f\" fill=\"none\" stroke=\"#444444\" "
                              "stroke-width=\"1\"/>\n",
                              X0, Y0, Y1, X1);
-    const char *ylabel = c->ylabel ? c->ylabel : c->bytes ? "bytes" : "y";
+    /* The y title: the one asked for, else the unit the tick labels use ("MiB"). */
+    char unit[16];
+    snprintf(unit, sizeof unit, "%s", ay.suffix ? ay.suffix + strspn(ay.suffix, " ") : "");
+    const char *ylabel = c->ylabel && *c->ylabel ? c->ylabel
+                         : c->bytes              ? (!unit[0] || !strcmp(unit, "B") ? "bytes" : unit)
+                                                 : "y";
     rc = rc ? rc
             : text(b, (X0 + X1) / 2, Y1 + 42, "middle", " font-size=\"13\"",
                    c->xlabel ? c->xlabel : "x");

@@ -127,13 +127,39 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
     }
     free(pts);
 
-    /* Title, centred, with the number of points. */
-    char note[96];
+    /* Where the x labels go (skipping labels that would overlap). */
+    int tickcol[EWW_AXIS_MAX_TICKS], labelat[EWW_AXIS_MAX_TICKS];
+    int at = 0; /* columns the label line takes */
+    for (int i = 0; i < ax.n; i++) {
+        tickcol[i] = (int)lround((ax.ticks[i] - ax.lo) / (ax.hi - ax.lo) * (cv.w - 1)) / 2;
+        eww_axis_format(&ax, ax.ticks[i], label, sizeof label);
+        int len = (int)strlen(label);
+        int start = lw + 2 + tickcol[i] - len / 2;
+        if (start + len > cols)
+            start = cols - len; /* the last label ends at the right edge */
+        labelat[i] = start < at + (at ? 1 : 0) ? -1 : start;
+        if (labelat[i] >= 0)
+            at = start + len;
+    }
+    const char *xlabel = c->xlabel && *c->xlabel ? c->xlabel : NULL;
+
+    /* Title, centred, with the number of points and the axes' titles (the tick labels carry
+     * their unit; the last x label ends at the right edge, leaving no room for one there). */
+    char note[96], head[1024];
     eww_chart_note(c, note, sizeof note);
     const char *title = c->title ? c->title : "";
-    int tlen = (int)(strlen(title) + 4 + strlen(note));
+    const char *ylabel = c->ylabel && *c->ylabel ? c->ylabel : NULL;
+    int hx = xlabel && strcmp(xlabel, "x") != 0; /* "x": no title given */
+    char axes[300] = "";
+    if (ylabel)
+        snprintf(axes, sizeof axes, "y: %.120s", ylabel);
+    if (hx)
+        snprintf(axes + strlen(axes), sizeof axes - strlen(axes), "%sx: %.120s", ylabel ? ", " : "",
+                 xlabel);
+    snprintf(head, sizeof head, "%.600s  (%s%s%s)", title, axes, *axes ? "; " : "", note);
+    int tlen = (int)strlen(head);
     int rc = repeat(b, " ", (cols - tlen) / 2 > 0 ? (cols - tlen) / 2 : 0);
-    rc = rc ? rc : eww_buf_printf(b, "%s  (%s)\n", title, note);
+    rc = rc ? rc : eww_buf_printf(b, "%s\n", head);
 
     /* Rows of the plot, with y labels at the rows of their ticks. */
     for (int r = 0; rc == 0 && r < pr; r++) {
@@ -152,10 +178,7 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
         rc = rc ? rc : eww_buf_putc(b, '\n');
     }
 
-    /* The x axis, its tick marks and labels (skipping labels that would overlap). */
-    int tickcol[EWW_AXIS_MAX_TICKS];
-    for (int i = 0; i < ax.n; i++)
-        tickcol[i] = (int)lround((ax.ticks[i] - ax.lo) / (ax.hi - ax.lo) * (cv.w - 1)) / 2;
+    /* The x axis, its tick marks and labels. */
     rc = rc ? rc : eww_buf_printf(b, "%*s └", lw, "");
     for (int col = 0; rc == 0 && col < pc; col++) {
         int tick = 0;
@@ -164,21 +187,15 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
         rc = eww_buf_puts(b, tick ? "┬" : "─");
     }
     rc = rc ? rc : eww_buf_putc(b, '\n');
-    int at = 0; /* columns written on the label line */
+    at = 0;
     for (int i = 0; rc == 0 && i < ax.n; i++) {
-        eww_axis_format(&ax, ax.ticks[i], label, sizeof label);
-        int len = (int)strlen(label);
-        int start = lw + 2 + tickcol[i] - len / 2;
-        if (start + len > cols)
-            start = cols - len; /* the last label ends at the right edge */
-        if (start < at + (at ? 1 : 0))
+        if (labelat[i] < 0)
             continue;
-        rc = repeat(b, " ", start - at);
+        eww_axis_format(&ax, ax.ticks[i], label, sizeof label);
+        rc = repeat(b, " ", labelat[i] - at);
         rc = rc ? rc : eww_buf_puts(b, label);
-        at = start + len;
+        at = labelat[i] + (int)strlen(label);
     }
-    if (rc == 0 && c->xlabel && at + 3 + (int)strlen(c->xlabel) <= cols)
-        rc = eww_buf_printf(b, "   %s", c->xlabel);
     rc = rc ? rc : eww_buf_putc(b, '\n');
     free(cv.cells);
     return rc;

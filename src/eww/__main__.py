@@ -12,7 +12,8 @@ import sys
 USAGE = """\
 usage: python -m eww SCRIPT [ARGS...]      run SCRIPT with the eww console embedded
        python -m eww -m MODULE [ARGS...]   run a module with the console embedded
-       python -m eww demo                  a guided tour on a bundled leaky program
+       python -m eww demo [--out DIR]      a guided tour on a bundled leaky program
+                                           (a script named demo: python -m eww ./demo)
 
 Then connect from another terminal with: eww
 """
@@ -27,7 +28,7 @@ def main(argv):
 
         print(f"eww {eww.__version__}")
         return 0
-    if argv[0] == "demo" and not os.path.exists("demo"):
+    if argv[0] == "demo":  # always the tour; a script of that name runs as ./demo
         from eww import demo
 
         return demo.main(argv[1:])

@@ -656,8 +656,15 @@ static int backrefs_python(reply *r, void *arg)
         reply_error(r, "backrefs: out of memory");
         return EWW_STATUS_FAILED;
     }
-    reply_printf(r, "%s: %zu node%s, depth %d%s\n", title, res.nodes, res.nodes == 1 ? "" : "s",
-                 a->depth, res.cut ? " (stopped at the node limit: -n for more)" : "");
+    /* With -f -, standard output carries the DOT text only (`| dot -Tpng`): the summary
+     * line goes to standard error. */
+    const char *cut = res.cut ? " (stopped at the node limit: -n for more)" : "";
+    if (strcmp(file, "-") == 0)
+        reply_error(r, "%s: %zu node%s, depth %d%s", title, res.nodes, res.nodes == 1 ? "" : "s",
+                    a->depth, cut);
+    else
+        reply_printf(r, "%s: %zu node%s, depth %d%s\n", title, res.nodes, res.nodes == 1 ? "" : "s",
+                     a->depth, cut);
     reply_data(r, out.data, out.len);
     eww_buf_free(&out);
     return EWW_STATUS_OK;

@@ -169,7 +169,7 @@ static int chart_file(reply *r, const char *file, const char *name, char *out, s
 
 /* -g / -p: send the points; the client renders them. */
 static int stats_chart(reply *r, const char *name, const char *file, const char *title,
-                       int terminal)
+                       const char *xlabel, const char *ylabel, int terminal)
 {
     eww_stat_info info;
     if (find_stat(r, name, &info) < 0)
@@ -190,9 +190,12 @@ static int stats_chart(reply *r, const char *name, const char *file, const char 
     }
     eww_buf b;
     eww_buf_init(&b, 128u << 20);
-    int rc = eww_chart_data_encode(
-        &b, terminal ? "terminal" : "svg", terminal ? NULL : fname, name, title ? title : name,
-        strcmp(name, "memory") == 0 ? "seconds" : "x", eww_chart_is_bytes(name), dropped, pts, n);
+    int rc = eww_chart_data_encode(&b, terminal ? "terminal" : "svg", terminal ? NULL : fname, name,
+                                   title ? title : name,
+                                   xlabel                        ? xlabel
+                                   : strcmp(name, "memory") == 0 ? "seconds"
+                                                                 : "x",
+                                   ylabel, eww_chart_is_bytes(name), dropped, pts, n);
     free(pts);
     if (rc != 0) {
         eww_buf_free(&b);
@@ -207,6 +210,7 @@ static int stats_chart(reply *r, const char *name, const char *file, const char 
 int cmd_stats(reply *r, int argc, const char **argv)
 {
     const char *graph = NULL, *plot = NULL, *file = NULL, *title = NULL, *name = NULL;
+    const char *xlabel = NULL, *ylabel = NULL;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -219,6 +223,10 @@ int cmd_stats(reply *r, int argc, const char **argv)
             slot = &file;
         else if (!strcmp(a, "-t") || !strcmp(a, "--title"))
             slot = &title;
+        else if (!strcmp(a, "-x") || !strcmp(a, "--xlabel"))
+            slot = &xlabel;
+        else if (!strcmp(a, "-y") || !strcmp(a, "--ylabel"))
+            slot = &ylabel;
         else if (!strcmp(a, "--json"))
             json = 1;
         else if (a[0] == '-' && a[1])
@@ -242,8 +250,11 @@ int cmd_stats(reply *r, int argc, const char **argv)
         return commands_usage_error(r, "stats", "-f goes with -g:", file);
     if (title && !graph && !plot)
         return commands_usage_error(r, "stats", "-t goes with -g or -p:", title);
+    if ((xlabel || ylabel) && !graph && !plot)
+        return commands_usage_error(r, "stats",
+                                    "-x and -y go with -g or -p:", xlabel ? xlabel : ylabel);
     if (graph || plot)
-        return stats_chart(r, graph ? graph : plot, file, title, plot != NULL);
+        return stats_chart(r, graph ? graph : plot, file, title, xlabel, ylabel, plot != NULL);
     return name ? stats_one(r, name, json) : stats_list(r, json);
 }
 

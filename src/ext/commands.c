@@ -44,18 +44,23 @@ static const command table[] = {
      "  --json   the same as JSON\n"
      "See also: stats -g NAME (an SVG chart), stats -p NAME (a chart in the terminal).\n",
      cmd_stats, 0},
-    {"stats", "stats -g NAME [-f FILE] [-t TITLE]",
+    {"stats", "stats -g NAME [-f FILE] [-t TITLE] [-x XLABEL] [-y YLABEL]",
      "SVG line chart of a graph, written by the client",
      "Draws the graph NAME as an SVG line chart and writes it in the client's working\n"
      "directory as FILE.svg (default: the graph's name), then says 'Chart written to ...'.\n"
      "  -f FILE   file name (a plain name; .svg is added)\n"
      "  -t TITLE  chart title (default: the graph's name)\n"
+     "  -x XLABEL title of the x axis (default: x; seconds for the memory graph)\n"
+     "  -y YLABEL title of the y axis (default: the unit of its ticks, e.g. MiB)\n"
      "Graphs whose name mentions memory, rss, heap or bytes get axes in KiB/MiB/GiB. More\n"
      "points than pixels are downsampled keeping the shape (largest-triangle-three-buckets).\n",
      cmd_stats, 0},
-    {"stats", "stats -p NAME [-t TITLE]", "the same chart drawn in the terminal",
+    {"stats", "stats -p NAME [-t TITLE] [-x XLABEL] [-y YLABEL]",
+     "the same chart drawn in the terminal",
      "Draws the graph NAME in the terminal with Unicode braille, sized to the window.\n"
-     "  -t TITLE  chart title (default: the graph's name)\n",
+     "  -t TITLE  chart title (default: the graph's name)\n"
+     "  -x XLABEL title of the x axis, shown in the header\n"
+     "  -y YLABEL title of the y axis, shown in the header (the ticks carry their unit)\n",
      cmd_stats, 0},
     {"memory", "memory [--json]",
      "RSS, peak, USS/PSS, malloc and Python heap: leak or fragmentation?",
@@ -151,7 +156,9 @@ static const command table[] = {
      cmd_repl, 1},
     {"exec", "exec CODE", "run Python code inside the app and print its output",
      "Runs CODE (one or more statements) in a fresh copy of the app's __main__ namespace,\n"
-     "prints what it writes and its traceback if it raises (exit status 1). For scripts:\n"
+     "prints what it writes and its traceback if it raises (exit status 1); a last\n"
+     "expression's value is echoed as at >>>. At the prompt, the rest of the line is the\n"
+     "code, as typed: exec import sys; print(sys.path). From a shell, quote it:\n"
      "  eww PID exec 'import gc; print(gc.get_count())'\n",
      cmd_exec, 1},
 };

@@ -223,8 +223,8 @@ static void test_chart_data_roundtrip_and_errors(void)
     eww_point pts[3] = {{0, 17018880}, {1.5, 0.1}, {-2, 1e-9}};
     eww_buf b;
     eww_buf_init(&b, 1 << 20);
-    CHECK_INT(eww_chart_data_encode(&b, "svg", "Memory Usage.svg", "Memory Usage", "T", "x", 1, 7,
-                                    pts, 3),
+    CHECK_INT(eww_chart_data_encode(&b, "svg", "Memory Usage.svg", "Memory Usage", "T", "x", NULL,
+                                    1, 7, pts, 3),
               0);
     eww_chart_data d;
     CHECK_INT(eww_chart_data_parse(b.data, b.len, &d), 0);

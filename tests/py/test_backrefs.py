@@ -29,11 +29,13 @@ def parse(dot):
 
 
 def backrefs(app, *args):
-    """Run backrefs with -f - (the DOT text on stdout): (summary line, DOT)."""
+    """Run backrefs with -f -: stdout is the DOT text only (it can go to `| dot -Tpng`),
+    the summary line is on stderr. (summary line, DOT)."""
     r = app.client("backrefs", *args, "-f", "-")
     assert r.returncode == 0, r.stderr
-    summary, _, dot = r.stdout.partition("\n")
+    dot = r.stdout
     assert dot.startswith("digraph backrefs {") and dot.endswith("}\n"), r.stdout
+    summary, = r.stderr.splitlines()
     return summary, dot
 
 
@@ -179,6 +181,19 @@ def test_bad_input_is_an_error_not_a_crash(refs_app):
         r = refs_app.client("backrefs", "Handler", "-f", name)
         assert r.returncode == 1 and "-f takes a plain file name" in r.stderr
     assert refs_app.alive()
+
+
+@needs_dot
+def test_dot_text_on_stdout_pipes_into_graphviz(refs_app, tmp_path):
+    # as docs/commands.md shows: backrefs ID -f - | dot -Tpng > g.png
+    refs_app.do("leakapp.registry['bucket'].append(leakapp.Handler(1))")
+    png = tmp_path / "g.png"
+    r = subprocess.run(f"{CLIENT} {refs_app.pid} backrefs Handler -f - | dot -Tpng > {png}",
+                       shell=True, capture_output=True, text=True, env=refs_app.client_env,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert r.stderr.startswith("What refers to the only leakapp.Handler: "), r.stderr
 
 
 @needs_dot

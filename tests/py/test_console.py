@@ -273,8 +273,10 @@ def test_python_m_eww_info_shows_the_scripts_argv(make_app, tmp_path):
 
 def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     env = dict(os.environ, EWW_SOCKET_DIR=str(sockdir))
+    (tmp_path / "demo").write_text("print('not the tour')\n")  # a local file of that name
     r = subprocess.run([sys.executable, "-m", "eww", "demo"], capture_output=True, text=True,
                        env=client_env(env), timeout=120, cwd=tmp_path)
+    assert "not the tour" not in r.stdout
     assert r.returncode == 0, r.stdout + r.stderr
     assert "$ eww --list" in r.stdout and "leakapp.py" in r.stdout
     assert re.search(r"\$ eww \d+ info\npid: +\d+\nprogram: +leakapp.py", r.stdout)
@@ -283,8 +285,10 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     assert re.search(r"\$ eww \d+ memory\nProcess \(kernel\)\n  RSS now", r.stdout)
     assert re.search(r"\$ eww \d+ stats -p 'Memory Usage'\n +Memory Usage  \(\d+ points\)",
                      r.stdout)
-    m = re.search(r"Chart written to Memory Usage.svg\n\(in (\S+): open it", r.stdout)
-    assert m and os.path.getsize(os.path.join(m.group(1), "Memory Usage.svg")) > 1000
+    m = re.search(r"Chart written to Memory Usage.svg\n\(the file is (\S+)/Memory Usage.svg: "
+                  r"open it in a browser\)", r.stdout)
+    assert m, r.stdout
+    tmp_out = m.group(1)
     assert re.search(r"\$ eww \d+ summary -n 8\n +types \|   # objects \|   total size\n", r.stdout)
     assert "(eww) diff\nBaseline set: " in r.stdout
     m = re.search(r"^ *__main__\.Handler \| +\+(\d+) \|", r.stdout, re.M)
@@ -292,8 +296,22 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     assert re.search(r"[\d,]+ of [\d,]+ __main__\.Handler are kept alive by:\n  module __main__ -> "
                      r"attribute 'bus' -> attribute 'registry' -> dict key 'request\.done' -> "
                      r"list index \*\n", r.stdout)
-    assert r.stdout.rstrip().endswith("The demo program has ended.")
+    assert re.search(r"Graph written to backrefs-Handler.(svg|dot) \(\d+ nodes\)\n\(the file is "
+                     r"\S+/backrefs-Handler.(svg: open it in a browser|dot)\)", r.stdout)
+    assert r.stdout.rstrip().endswith("The demo program has ended.\n(Its files were in a "
+                                      "temporary folder, now removed: python -m eww demo --out "
+                                      "DIR keeps them.)")
+    assert not os.path.exists(tmp_out)  # nothing left behind
     assert os.listdir(sockdir) == []  # the demo program cleaned up after itself
+    # --out DIR: the files are written there and kept
+    r = subprocess.run([sys.executable, "-m", "eww", "demo", "--out", "pics"], capture_output=True,
+                       text=True, env=client_env(env), timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert os.path.getsize(tmp_path / "pics" / "Memory Usage.svg") > 1000
+    assert "now removed" not in r.stdout
+    r = subprocess.run([sys.executable, "-m", "eww", "demo", "--bogus"], capture_output=True,
+                       text=True, env=client_env(env), timeout=120, cwd=tmp_path)
+    assert r.returncode == 2 and "usage: python -m eww demo [--out DIR]" in r.stderr
 
 
 def test_process_gone_is_said_plainly(make_app):

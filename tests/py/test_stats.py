@@ -58,8 +58,9 @@ def test_eww_tutorial_flow(make_app, outdir):
         points, texts = polyline_points(outdir / name)
         assert len(points) == 500
         assert "Memory Usage" in texts  # the title
-        assert "x" in texts and "bytes" in texts  # the axis names
         assert any(t.endswith(" MiB") for t in texts)  # byte ticks in MiB
+        assert "x" in texts and "MiB" in texts  # the axis names: y in the ticks' unit
+        assert "bytes" not in texts
         assert "500 points" in texts
     # the app wrote nothing in its own directory
     assert not any(f.endswith(".svg") for f in os.listdir(os.getcwd()))
@@ -74,6 +75,25 @@ def test_interactive_quoting_of_graph_names(make_app, outdir):
     assert "Chart written to Memory Usage.svg" in r.stdout
     _, texts = polyline_points(outdir / "Memory Usage.svg")
     assert "My <chart>" in texts
+
+
+def test_axis_titles_are_set_with_x_and_y(make_app, outdir):
+    app = make_app(TUTORIAL)
+    assert app.readline() == "LEAKED"
+    r = app.client("stats", "-g", "Memory Usage", "-x", "requests served", "-y", "RSS (MiB)",
+                   cwd=outdir)
+    assert r.returncode == 0, r.stderr
+    _, texts = polyline_points(outdir / "Memory Usage.svg")
+    assert "requests served" in texts and "RSS (MiB)" in texts
+    assert "x" not in texts and "MiB" not in texts
+    env = dict(app.client_env, COLUMNS="100", LINES="30")
+    r = subprocess.run([CLIENT, str(app.pid), "stats", "-p", "Memory Usage", "-x", "requests",
+                        "-y", "RSS"], capture_output=True, text=True, env=env, timeout=30)
+    lines = r.stdout.splitlines()
+    # the axes' titles join the header (the last tick label ends at the right edge)
+    assert "Memory Usage  (y: RSS, x: requests; 500 points)" in lines[0], lines[0]
+    r = app.client("stats", "-x", "requests")
+    assert r.returncode == 1 and "-x and -y go with -g or -p" in r.stderr
 
 
 def test_chart_downsamples_more_points_than_pixels(make_app, outdir):
@@ -181,7 +201,7 @@ def test_stats_errors_are_clear(make_app, outdir):
         (["stats", "-g", "requests"], "stats: 'requests' is a counter; only graphs can be charted"),
         (["stats", "-g", "g", "-f", "../x"], "-f takes a plain file name"),
         (["stats", "-g", "g", "-f", ".hidden"], "-f takes a plain file name"),
-        (["stats", "-x"], "stats: unknown option '-x'"),
+        (["stats", "-q"], "stats: unknown option '-q'"),
         (["stats", "-g"], "stats: missing value after '-g'"),
         (["stats", "-g", "g", "-p", "g"], "choose one of -g and -p"),
         (["stats", "-f", "x"], "-f goes with -g"),
@@ -191,7 +211,7 @@ def test_stats_errors_are_clear(make_app, outdir):
         r = app.client(*args, cwd=outdir)
         assert r.returncode == 1, args
         assert message in r.stderr, (args, r.stderr)
-    assert "usage: stats [NAME] [--json]\n       stats -g NAME" in app.client("stats", "-x").stderr
+    assert "usage: stats [NAME] [--json]\n       stats -g NAME" in app.client("stats", "-q").stderr
     assert os.listdir(outdir) == []
 
 

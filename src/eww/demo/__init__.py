@@ -7,6 +7,7 @@ would see them. Ends the program and exits 0 when every step worked.
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,8 +44,18 @@ def _run_client(client, args, pid, cwd):
     sys.stdout.write(proc.stdout)
     if proc.stderr:
         sys.stdout.write(proc.stderr)
-    if "Chart written to" in proc.stdout or "Graph written to" in proc.stdout:
-        print(f"(in {cwd}: open it in a browser)")
+    for line in proc.stdout.splitlines():
+        if line.startswith(("Chart written to ", "Graph written to ")):
+            name = line[len("Chart written to "):]
+            if name.endswith(")") and " (" in name:
+                name = name[:name.rindex(" (")]  # "(6 nodes)"
+            where = os.path.join(cwd, name)
+            if name.endswith(".svg"):
+                print(f"(the file is {where}: open it in a browser)")
+            else:
+                print(f"(the file is {where})")
+        elif line.startswith("The DOT text is in "):
+            print(f"(in {cwd}: Graphviz's dot draws it)")
     print(flush=True)
     return proc.returncode
 
@@ -86,10 +97,20 @@ def _wait_for_console(client, pid, app, timeout=15.0):
     return False
 
 
+USAGE = """usage: python -m eww demo [--out DIR]
+
+A guided tour of eww on a bundled leaky program. The charts and graphs it draws go to a
+temporary folder, removed at the end; with --out DIR they are written to DIR and kept.
+"""
+
+
 def main(argv):
-    if argv:
-        sys.stderr.write("usage: python -m eww demo\n")
-        return 2
+    keep = None
+    if argv[:1] == ["--out"] and len(argv) == 2:
+        keep = argv[1]
+    elif argv:
+        sys.stderr.write(USAGE)
+        return 0 if argv in (["-h"], ["--help"]) else 2
     client = eww.client_path()
     if client is None:
         sys.stderr.write("eww demo: the eww client is not installed next to this Python\n")
@@ -99,12 +120,17 @@ def main(argv):
     print(f"  {sys.executable} -m eww {app_path}\n", flush=True)
     app = subprocess.Popen([sys.executable, "-m", "eww", app_path])
     failed = 0
+    outdir = None
     try:
         if not _wait_for_console(client, app.pid, app):
             sys.stderr.write("eww demo: the demo program's console did not come up\n")
             return 1
         time.sleep(3.0)  # let it leak for a while
-        outdir = tempfile.mkdtemp(prefix="eww-demo-")
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            outdir = os.path.abspath(keep)
+        else:
+            outdir = tempfile.mkdtemp(prefix="eww-demo-")
         for title, args in STEPS:
             print(f"# {title}", flush=True)
             failed += _run_client(client, args, app.pid, outdir) != 0
@@ -124,5 +150,10 @@ def main(argv):
         except subprocess.TimeoutExpired:
             app.kill()
             app.wait()
+        if outdir and not keep:
+            shutil.rmtree(outdir, ignore_errors=True)
     print("The demo program has ended." if not failed else "Some steps failed.")
+    if not keep:
+        print("(Its files were in a temporary folder, now removed: "
+              "python -m eww demo --out DIR keeps them.)")
     return 1 if failed else 0
