@@ -222,6 +222,8 @@ static int plain_read(const char *prompt, int tty, char **out)
     }
     if (n > 0 && line[n - 1] == '\n')
         line[n - 1] = '\0';
+    if (tty) /* keys a terminal without a line editor cannot use: arrows, Home, F-keys */
+        eww_strip_escapes(line);
     *out = line;
     return 1;
 }
@@ -272,6 +274,11 @@ int prompt_loop(client *c)
     int last = EXIT_OK;
     printf("Welcome to the eww console. Type 'help' for a list of commands.\n");
     printf("Running in PID: %ld Name: %s\n", c->pid, c->program);
+#ifndef EWW_HAVE_LIBEDIT
+    if (isatty(0) && isatty(1))
+        printf("(No line editing: this eww was built without libedit. For arrow keys, history "
+               "and completion: apt-get install libedit-dev pkg-config, then reinstall eww.)\n");
+#endif
     fflush(stdout);
     if (use_libedit())
         edit_init(c);

@@ -75,3 +75,30 @@ const char *eww_rest_of_line(const char *line, const char *word)
         line++;
     return *line ? line : NULL;
 }
+
+size_t eww_strip_escapes(char *s)
+{
+    char *o = s;
+    for (const char *p = s; *p;) {
+        if (*p != '\033') {
+            *o++ = *p++;
+            continue;
+        }
+        p++;
+        if (*p == '[') { /* CSI: parameters and intermediates, then a final byte */
+            p++;
+            while (*p >= 0x20 && *p <= 0x3f)
+                p++;
+            if (*p >= 0x40 && *p <= 0x7e)
+                p++;
+        } else if (*p == 'O') { /* SS3: one more character (F1-F4, keypad) */
+            p++;
+            if (*p)
+                p++;
+        } else if (*p) {
+            p++; /* ESC x (Alt-x) */
+        }
+    }
+    *o = '\0';
+    return (size_t)(o - s);
+}

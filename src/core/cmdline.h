@@ -18,6 +18,11 @@
 int eww_split_args(const char *line, char *store, size_t storelen, const char **argv, int max,
                    int *argc, const char **why);
 
+/* Removes the terminal escape sequences a line typed without a line editor may hold (an
+ * arrow key is ESC [ A, F5 ESC [ 1 5 ~, Alt-x ESC x): CSI and SS3 sequences and ESC with
+ * one character. In place; returns the new length. */
+size_t eww_strip_escapes(char *s);
+
 /* The rest of the line after its first word, when that word is `word` and something follows:
  * `exec import sys; print(sys.path)` gives "import sys; print(sys.path)", leading blanks
  * dropped, nothing unquoted. NULL otherwise. */

@@ -58,8 +58,28 @@ static void test_rest_of_line(void)
     CHECK(eww_rest_of_line("stats exec", "exec") == NULL);
 }
 
+static void test_strip_escapes(void)
+{
+    char a[] = "\033[Ainfo\033[D\033[1;5C";
+    CHECK_INT((int)eww_strip_escapes(a), 4);
+    CHECK_STR(a, "info");
+    char b[] = "1\033OP+\033b1\033[15~";
+    eww_strip_escapes(b);
+    CHECK_STR(b, "1+1");
+    char c[] = "x\033";
+    eww_strip_escapes(c); /* cut short: nothing read past the end */
+    CHECK_STR(c, "x");
+    char d[] = "\033[12";
+    eww_strip_escapes(d);
+    CHECK_STR(d, "");
+    char e[] = "print('caf\xc3\xa9')";
+    eww_strip_escapes(e);
+    CHECK_STR(e, "print('caf\xc3\xa9')");
+}
+
 int main(void)
 {
+    RUN(test_strip_escapes);
     RUN(test_quoting);
     RUN(test_rest_of_line);
     RUN(test_errors);

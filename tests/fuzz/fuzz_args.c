@@ -31,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int i = 0; i < argc; i++)
             if (strlen(argv[i]) > size)
                 __builtin_trap();
+    size_t before = strlen(line);
+    if (eww_strip_escapes(line) > before)
+        __builtin_trap();
+    const char *rest = eww_rest_of_line(line, "exec");
+    if (rest && (rest < line || rest > line + strlen(line)))
+        __builtin_trap();
     char v[32];
     eww_kv_get(data, size, "proto", v, sizeof v);
     eww_kv_get(data, size, size ? (const char *)"graph" : "", v, sizeof v);

@@ -108,6 +108,32 @@ def test_banner_prompt_and_exit(app, terminal):
     assert app.client("info").returncode == 0
 
 
+def test_arrow_keys_never_reach_a_command(app, terminal):
+    # without libedit the terminal hands the escape sequences over in the line: they are
+    # dropped, not sent as "^[[Ainfo"; with libedit they move in the line and history
+    t = terminal(str(app.pid))
+    if not HAS_LIBEDIT:  # and it says so
+        t.expect(r"\(No line editing: this eww was built without libedit\. For arrow keys")
+    t.expect(r"\(eww\) ")
+    t.wait_raw()
+    t.send("\x1b[A\x1b[Dinfo\r")
+    t.expect(rf"pid: +{app.pid}")
+    t.expect(r"\(eww\) ")
+    t.wait_raw()
+    t.send("repl -q\r")
+    t.expect(r">>> ")
+    t.wait_raw()
+    t.send("\x1b[B\x1b[D6 * 7\r")  # down and left: nothing to move to
+    t.expect(r"\n42\r?\n")
+    t.expect(r">>> ")
+    t.wait_raw()
+    t.send("\x04")
+    t.expect(r"\(eww\) ")
+    t.wait_raw()
+    t.send("\x04")
+    assert t.proc.wait(timeout=10) == 0
+
+
 def test_ctrl_c_at_the_prompt_keeps_the_session(app, terminal):
     t = terminal(str(app.pid))
     t.expect(r"\(eww\) ")
