@@ -43,6 +43,39 @@ static int cached_match(type_cache *c, PyTypeObject *t)
     return facts_type_matches(t, c->name); /* a full table: just ask */
 }
 
+/* No object has a type of that name. When the name is a class's (a class with no live
+ * instance, e.g. `chain app.Row` after the rows are gone), say how to ask about the class
+ * itself, whose ID the user cannot guess. */
+static void no_instances(reply *r, const char *command, const char *name)
+{
+    PyObject *all = facts_gc_objects();
+    PyTypeObject *cls = NULL;
+    Py_ssize_t more = 0;
+    for (Py_ssize_t i = 0; all && i < PyList_GET_SIZE(all); i++) {
+        PyObject *o = PyList_GET_ITEM(all, i);
+        if (PyType_Check(o) && facts_type_matches((PyTypeObject *)o, name)) {
+            if (cls)
+                more++;
+            else
+                cls = (PyTypeObject *)o;
+        }
+    }
+    PyErr_Clear();
+    if (cls) {
+        char full[256], others[64] = "";
+        facts_type_name(cls, full, sizeof full);
+        if (more)
+            snprintf(others, sizeof others, "; %zd more classes have that name", more);
+        reply_error(r,
+                    "%s: no live instance of the class %s. The class itself is %p: `%s %p` "
+                    "shows what keeps the class alive%s",
+                    command, full, (void *)cls, command, (void *)cls, others);
+    } else {
+        reply_error(r, "%s: no live object of a type named '%s'", command, name);
+    }
+    Py_XDECREF(all);
+}
+
 /* An ID as Python prints it (id(): decimal) or as eww prints it (0x...). */
 static int parse_id(const char *s, uintptr_t *out)
 {
@@ -306,7 +339,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     if (total == 0) {
         free(sid);
         free(cache);
-        reply_error(r, "chain: no live object of a type named '%s'", a->what);
+        no_instances(r, "chain", a->what);
         return EWW_STATUS_FAILED;
     }
     /* 2. shapes, in queue order (a parent comes before its children) */
@@ -591,7 +624,7 @@ static int backrefs_python(reply *r, void *arg)
     if (!by_id && total == 0) {
         Py_DECREF(targets);
         Py_XDECREF(gc_objects);
-        reply_error(r, "backrefs: no live object of a type named '%s'", a->what);
+        no_instances(r, "backrefs", a->what);
         return EWW_STATUS_FAILED;
     }
     if (!by_id) {

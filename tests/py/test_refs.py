@@ -117,6 +117,22 @@ def test_roots_frames_and_c_references(refs_app):
     assert re.search(r"^  leakapp\.Handler +1 +e\.g\. " + cid + "$", r.stdout, re.M), r.stdout
 
 
+def test_a_class_without_instances_says_how_to_ask_for_the_class(refs_app):
+    for command in ("chain", "backrefs"):
+        r = refs_app.client(command, "leakapp.Holder")
+        assert r.returncode == 1
+        m = re.search(rf"{command}: no live instance of the class leakapp\.Holder\. The class "
+                      rf"itself is (0x[0-9a-f]+): `{command} \1` shows what keeps the class "
+                      r"alive", r.stderr)
+        assert m, r.stderr
+    r = refs_app.client("chain", m.group(1))
+    assert r.returncode == 0
+    assert r.stdout == f"module leakapp -> attribute 'Holder' -> type at {m.group(1)}\n" or \
+        "attribute 'Holder'" in r.stdout, r.stdout
+    r = refs_app.client("chain", "NoSuchThing")
+    assert r.returncode == 1 and "no live object of a type named 'NoSuchThing'" in r.stderr
+
+
 def test_stale_and_forged_ids_are_errors_not_crashes(refs_app):
     refs_app.do("y = leakapp.Handler(1); yid = hex(id(y)); del y")
     [stale] = refs_app.do("print(yid, flush=True)")
