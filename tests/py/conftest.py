@@ -124,6 +124,17 @@ class Repl:
         self.raw.send(frame(INPUT, line.encode()))
         return self.until_prompt()
 
+    def until_output(self, text):
+        """Read until the output holds `text` (a statement says it is running)."""
+        out = b""
+        while text.encode() not in out:
+            f = self.raw.recv_frame()
+            if f is None or f[0] in (PROMPT, DONE):
+                raise AssertionError(f"{text!r} not seen before {f}; output: {out!r}")
+            if f[0] in (OUTPUT, ERROR):
+                out += f[1]
+        return out.decode()
+
     def eof(self):
         self.raw.send(frame(EOF))
         return self.until_prompt()

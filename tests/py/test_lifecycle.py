@@ -58,7 +58,15 @@ def test_idle_console_makes_no_wakeups(app):
     idle_session = app.raw()
     idle_session.hello()  # a connected client that sends nothing more
     assert app.client("info").returncode == 0
-    time.sleep(0.3)
+    # the info session's thread ends soon after its client (later on a loaded machine)
+    assert wait_for(lambda: sorted(n for _, n in eww_thread_switches(app.pid)) ==
+                    ["eww-audit", "eww-listen", "eww-session"], timeout=30)
+    # settled: every thread back asleep (two readings 0.3 s apart agree), then 2 s idle
+    def settled():
+        first = eww_thread_switches(app.pid)
+        time.sleep(0.3)
+        return first == eww_thread_switches(app.pid)
+    assert wait_for(settled, timeout=30)
     before = eww_thread_switches(app.pid)
     names = sorted(name for _, name in before)
     assert names == ["eww-audit", "eww-listen", "eww-session"], names

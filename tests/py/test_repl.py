@@ -128,8 +128,8 @@ def test_input_reads_from_the_client(make_app):
 def test_interrupt_stops_a_runaway_statement(make_app):
     app = make_app("time.sleep(60)")
     repl, _, _ = start(app)
-    repl.raw.send(frame(8, b'exec("while True: pass")'))
-    time.sleep(0.5)
+    repl.raw.send(frame(8, b'print("running", flush=True); exec("while True: pass")'))
+    repl.until_output("running\n")  # the statement runs: Ctrl-C now interrupts it
     repl.interrupt()
     out, prompt = repl.until_prompt()
     assert prompt == ">>> "
@@ -178,8 +178,8 @@ def test_ten_megabytes_of_output_arrive_complete(make_app):
 def test_client_killed_mid_statement(make_app):
     app = make_app("time.sleep(60)")
     repl, _, _ = start(app)
-    repl.raw.send(frame(8, b'exec("while True: pass")'))
-    time.sleep(0.3)
+    repl.raw.send(frame(8, b'print("running", flush=True); exec("while True: pass")'))
+    repl.until_output("running\n")
     repl.raw.close()
     # the statement was interrupted and the session ended: the app is idle again
     assert wait_for(lambda: "sessions:    1 of" in app.client("info").stdout)
@@ -305,11 +305,17 @@ def test_terminal_repl_with_completion_and_ctrl_c(make_app):
         t.send("SECRET_N\t\r")  # completed in the app: SECRET_NUMBER
         t.expect(r"\r\n42\r\n>>> ")
         t.wait_raw()
-        t.send("while True: pass\r")
+        t.send("n = 0\r")
+        t.expect(r">>> ")
+        t.wait_raw()
+        t.send("while True:\r")
+        t.expect(r"\.\.\. ")
+        t.wait_raw()
+        t.send("    n += 1; n == 1 and print('spinning', flush=True)\r")
         t.expect(r"\.\.\. ")
         t.wait_raw()
         t.send("\r")
-        time.sleep(0.5)  # the loop is running
+        t.expect(r"spinning\r\n")  # the loop is running
         t.send("\x03")  # Ctrl-C interrupts the statement
         t.expect(r"KeyboardInterrupt\r\n>>> ")
         t.wait_raw()
