@@ -137,8 +137,23 @@ static char **complete(const char *text, int start, int end)
     return rl_completion_matches(text, command_generator);
 }
 
-static char history_path[4096];
+/* Two histories, as two programs would keep them: the console's commands (~/.eww_history)
+ * and the Python typed at >>> (~/.eww_repl_history). Up-arrow at >>> never brings back
+ * `repl -q`. The one in memory is that of the prompt last read. */
+static char history_path[2][4096];
+static int history_mode; /* 0: console, 1: REPL */
 static int edit_ready;
+
+static void history_switch(int mode)
+{
+    if (mode == history_mode || !history_path[0][0])
+        return;
+    stifle_history(1000);
+    write_history(history_path[history_mode]);
+    clear_history();
+    read_history(history_path[mode]);
+    history_mode = mode;
+}
 
 static void edit_init(const client *c)
 {
@@ -153,14 +168,16 @@ static void edit_init(const client *c)
     rl_basic_word_break_characters = " \t\n\"\\'`@$><=;|&{(";
     const char *home = getenv("HOME");
     if (home && *home) {
-        snprintf(history_path, sizeof history_path, "%s/.eww_history", home);
-        read_history(history_path);
+        snprintf(history_path[0], sizeof history_path[0], "%s/.eww_history", home);
+        snprintf(history_path[1], sizeof history_path[1], "%s/.eww_repl_history", home);
+        read_history(history_path[0]);
     }
     edit_ready = 1;
 }
 
 static int edit_read(const char *prompt, char **out)
 {
+    history_switch(python_client != NULL);
     char *line = readline(prompt);
     if (!line && client_interrupted) {
         client_interrupted = 0;
@@ -179,9 +196,9 @@ static int edit_read(const char *prompt, char **out)
 static void edit_done(void)
 {
     free_python_words();
-    if (edit_ready && history_path[0]) {
+    if (edit_ready && history_path[0][0]) {
         stifle_history(1000);
-        write_history(history_path);
+        write_history(history_path[history_mode]);
     }
 }
 #else

@@ -29,7 +29,7 @@ class Terminal:
         os.close(slave)
         self.screen = ""
 
-    def expect(self, pattern, timeout=10.0):
+    def expect(self, pattern, timeout=30.0):
         deadline = time.monotonic() + timeout
         while True:
             m = re.search(pattern, self.screen)
@@ -60,7 +60,7 @@ class Terminal:
                 if attempt == tries - 1:
                     raise
 
-    def wait_raw(self, timeout=5.0):
+    def wait_raw(self, timeout=30.0):
         """Wait until the line editor has put the terminal in raw mode (libedit prints its
         prompt first): keys typed before that are cooked by the terminal instead."""
         if not HAS_LIBEDIT:
@@ -97,12 +97,15 @@ def test_banner_prompt_and_exit(app, terminal):
     t.expect(r"Welcome to the eww console\. Type 'help' for a list of commands\.")
     t.expect(rf"Running in PID: {app.pid} Name: python")
     t.expect(r"\(eww\) ")
+    t.wait_raw()
     t.send("info\r")
     t.expect(rf"pid: +{app.pid}")
     t.expect(r"\(eww\) ")
+    t.wait_raw()
     t.send("help 'info'\r")
     t.expect(r"usage: info \[--json\]")
     t.expect(r"\(eww\) ")
+    t.wait_raw()
     t.send("quit\r")
     assert t.proc.wait(timeout=10) == 0
     assert app.client("info").returncode == 0
@@ -123,7 +126,8 @@ def test_arrow_keys_never_reach_a_command(app, terminal):
     t.send("repl -q\r")
     t.expect(r">>> ")
     t.wait_raw()
-    t.send("\x1b[B\x1b[D6 * 7\r")  # down and left: nothing to move to
+    # up: the REPL keeps its own history (empty here), never the console's `repl -q`
+    t.send("\x1b[A\x1b[D6 * 7\r")
     t.expect(r"\n42\r?\n")
     t.expect(r">>> ")
     t.wait_raw()
@@ -146,6 +150,7 @@ def test_ctrl_c_at_the_prompt_keeps_the_session(app, terminal):
     t.send("info\r")
     t.expect(rf"pid: +{app.pid}")
     t.expect(r"\(eww\) ")
+    t.wait_raw()
     t.send("\x04")  # Ctrl-D leaves
     assert t.proc.wait(timeout=10) == 0
 
@@ -154,15 +159,19 @@ def test_ctrl_c_at_the_prompt_keeps_the_session(app, terminal):
 def test_completion_and_history(app, terminal):
     t = terminal(str(app.pid))
     t.expect(r"\(eww\) ")
+    t.wait_raw()
     t.send("inf\t\r")  # Tab completes the command name
     t.expect(rf"pid: +{app.pid}")
     t.expect(r"\(eww\) ")
+    t.wait_raw()
     t.send("he\tinf\t\r")  # and the argument of help
     t.expect(r"usage: info \[--json\]")
     t.expect(r"\(eww\) ")
+    t.wait_raw()
     t.send("\x1b[A\x1b[A\r")  # Up twice: the info command again
     t.expect(rf"pid: +{app.pid}")
     t.expect(r"\(eww\) ")
+    t.wait_raw()
     t.send("exit\r")
     assert t.proc.wait(timeout=10) == 0
     history = (app.sockdir / ".eww_history").read_text()
