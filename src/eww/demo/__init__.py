@@ -146,10 +146,15 @@ def main(argv):
         # socket (SIGTERM would kill it before its atexit handlers run).
         app.send_signal(signal.SIGINT)
         try:
-            app.wait(timeout=10)
+            app.wait(timeout=60)
         except subprocess.TimeoutExpired:
+            print("The demo program did not end within 60 s of Ctrl-C: killed (its socket "
+                  "stays behind).", flush=True)
+            failed += 1
             app.kill()
             app.wait()
+        if app.returncode != 0:
+            print(f"The demo program exited with status {app.returncode}.", flush=True)
         if outdir and not keep:
             shutil.rmtree(outdir, ignore_errors=True)
     print("The demo program has ended." if not failed else "Some steps failed.")
