@@ -493,9 +493,14 @@ static int chain_python(reply *r, void *arg)
         status = EWW_STATUS_FAILED;
     } else {
         int rooted;
-        char name[256];
+        char name[256], cls[240];
         PyObject *o = refs_object(w, (size_t)pos);
-        facts_type_name(Py_TYPE(o), name, sizeof name);
+        if (PyType_Check(o)) { /* a class: by its own name, not "type" */
+            facts_type_name((PyTypeObject *)o, cls, sizeof cls);
+            snprintf(name, sizeof name, "class %s", cls);
+        } else {
+            facts_type_name(Py_TYPE(o), name, sizeof name);
+        }
         if (refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data) {
             if (rooted == -1)
                 reply_printf(r, "%s at %p: %s\n", name, (void *)o, b.data);

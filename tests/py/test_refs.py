@@ -127,8 +127,8 @@ def test_a_class_without_instances_says_how_to_ask_for_the_class(refs_app):
         assert m, r.stderr
     r = refs_app.client("chain", m.group(1))
     assert r.returncode == 0
-    assert r.stdout == f"module leakapp -> attribute 'Holder' -> type at {m.group(1)}\n" or \
-        "attribute 'Holder'" in r.stdout, r.stdout
+    assert r.stdout == f"module leakapp -> attribute 'Holder' -> class leakapp.Holder at " \
+                       f"{m.group(1)}\n", r.stdout
     r = refs_app.client("chain", "NoSuchThing")
     assert r.returncode == 1 and "no live object of a type named 'NoSuchThing'" in r.stderr
 
