@@ -309,6 +309,12 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     assert r.returncode == 0, r.stdout + r.stderr
     assert os.path.getsize(tmp_path / "pics" / "Memory Usage.svg") > 1000
     assert "now removed" not in r.stdout
+    # started with SIGINT ignored (the background job of a script): it still ends at Ctrl-C
+    r = subprocess.run(["sh", "-c", "trap '' INT; exec \"$0\" -m eww demo", sys.executable],
+                       capture_output=True, text=True, env=client_env(env), timeout=180,
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    assert os.listdir(sockdir) == []
     r = subprocess.run([sys.executable, "-m", "eww", "demo", "--bogus"], capture_output=True,
                        text=True, env=client_env(env), timeout=120, cwd=tmp_path)
     assert r.returncode == 2 and "usage: python -m eww demo [--out DIR]" in r.stderr

@@ -6,6 +6,7 @@ classic leak of long-lived services. Started by ``python -m eww demo`` with the 
 embedded.
 """
 
+import signal
 import time
 
 import eww
@@ -51,6 +52,10 @@ def main():
 
 
 if __name__ == "__main__":
+    # The tour ends the program with Ctrl-C (SIGINT). A process started in the background of
+    # a script inherits SIGINT ignored, and Python then never raises KeyboardInterrupt: the
+    # program would never end. It asks for Ctrl-C's usual meaning.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         main()
     except KeyboardInterrupt:
