@@ -311,7 +311,10 @@ def test_terminal_repl_with_completion_and_ctrl_c(make_app):
         t.send("while True:\r")
         t.expect(r"\.\.\. ")
         t.wait_raw()
-        t.send("    n += 1; n == 1 and print('spinning', flush=True)\r")
+        t.send("    n += 1\r")  # no expression statement: at >>> its value would be echoed
+        t.expect(r"\.\.\. ")
+        t.wait_raw()
+        t.send("    if n == 1: print('spinning', flush=True)\r")
         t.expect(r"\.\.\. ")
         t.wait_raw()
         t.send("\r")
