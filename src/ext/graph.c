@@ -147,7 +147,6 @@ typedef struct graph {
     size_t nc, ccap;
     pmap map;    /* address -> node index */
     pmap owners; /* console: a module's or class's attribute dict -> the module or class */
-    pmap idicts; /* console, backwards: a node's existing instance __dict__ -> the node */
     eww_ptrset ignore;
     int depth; /* of the nodes whose neighbours this pass looks for */
     PyObject *cur;
@@ -181,12 +180,12 @@ static int room(void **array, size_t n, size_t *cap, size_t elem)
 /* Console, backwards: an instance node's __dict__, when it has one (before 3.11, every
  * instance), is drawn as the instance itself, even when the instance became a node first
  * (a cycle a.other = b, b.other = a). */
-static int note_dict(graph *g, PyObject *o, size_t node)
+static int note_dict(graph *g, PyObject *o)
 {
     if (!o || !g->opt->console || !g->opt->backwards)
         return 0;
-    PyObject *d = facts_existing_dict(o);
-    return d ? pmap_put(&g->idicts, (uintptr_t)d, node) : 0;
+    PyObject *d = facts_existing_dict(o); /* drawn as its owner, as a module's dict is */
+    return d ? pmap_put(&g->owners, (uintptr_t)d, (uintptr_t)o) : 0;
 }
 
 static int node_add(graph *g, PyObject *o, uintptr_t addr, int depth)
@@ -197,7 +196,7 @@ static int node_add(graph *g, PyObject *o, uintptr_t addr, int depth)
         return -1;
     Py_XINCREF(o);
     g->nodes[g->n] = (gnode){.o = o, .depth = depth};
-    if (note_dict(g, o, g->n) < 0)
+    if (note_dict(g, o) < 0)
         return -1;
     return (int)g->n++;
 }
@@ -330,12 +329,6 @@ static int settle(graph *g)
         if (opt->console && opt->backwards && pmap_get(&g->owners, (uintptr_t)x, &owner)) {
             via = x;
             x = (PyObject *)owner;
-        } else if (opt->console && opt->backwards && PyDict_Check(x) &&
-                   (!pmap_get(&g->map, (uintptr_t)x, &j) || j == GONE) &&
-                   pmap_get(&g->idicts, (uintptr_t)x, &owner) && g->nodes[owner].o &&
-                   facts_existing_dict(g->nodes[owner].o) == x) {
-            via = x; /* the __dict__ of an instance already drawn */
-            x = g->nodes[owner].o;
         }
         if (opt->console && opt->backwards && !via && refs_instance_dict(x, g->nodes[t].o) &&
             (!pmap_get(&g->map, (uintptr_t)x, &j) || j == GONE)) {
@@ -351,7 +344,7 @@ static int settle(graph *g)
             Py_INCREF(x);
             g->nodes[t].o = x;
             Py_DECREF(d);
-            if (note_dict(g, x, t) < 0) {
+            if (note_dict(g, x) < 0) {
                 PyErr_NoMemory();
                 rc = -1;
                 break;
@@ -437,7 +430,7 @@ static double now(void)
 static size_t graph_bytes(const graph *g, PyObject *scan)
 {
     return g->ncap * sizeof *g->nodes + g->ecap * sizeof *g->edges + g->ccap * sizeof *g->cands +
-           pmap_bytes(&g->map) + pmap_bytes(&g->owners) + pmap_bytes(&g->idicts) + g->ignore.bytes +
+           pmap_bytes(&g->map) + pmap_bytes(&g->owners) + g->ignore.bytes +
            (scan ? (size_t)PyList_GET_SIZE(scan) * sizeof(PyObject *) : 0);
 }
 
@@ -455,7 +448,7 @@ static int search_level(graph *g, PyObject *scan, uintptr_t find_id)
             if (find_id && (uintptr_t)x == find_id && !g->nodes[0].o) {
                 Py_INCREF(x);
                 g->nodes[0].o = x;
-                if (note_dict(g, x, 0) < 0)
+                if (note_dict(g, x) < 0)
                     g->failed = 1;
             }
             traverseproc tr = Py_TYPE(x)->tp_traverse;
@@ -1150,7 +1143,6 @@ int graph_dot(PyObject *targets, const graph_opts *opt, eww_buf *out, graph_resu
     free(g.cands);
     pmap_free(&g.map);
     pmap_free(&g.owners);
-    pmap_free(&g.idicts);
     eww_ptrset_free(&g.ignore);
     return rc;
 }
