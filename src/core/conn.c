@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,26 +27,63 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* poll() one fd, restarting on EINTR with the remaining time unless *intr is set. */
+/* poll() one fd, restarting on EINTR with the remaining time unless *intr is set.
+ *
+ * *intr is set by a SIGINT handler (the client's Ctrl-C). A SIGINT that lands just before
+ * the poll would leave it waiting with the flag set: so SIGINT is blocked while the flag is
+ * checked, and unblocked only inside ppoll, atomically. */
 static int wait_fd(int fd, short events, int64_t deadline, volatile sig_atomic_t *intr)
 {
+#ifdef __linux__
+    sigset_t sigint, open_mask;
+    if (intr) {
+        sigemptyset(&sigint);
+        sigaddset(&sigint, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &sigint, &open_mask);
+    }
+#endif
+    int rc;
     for (;;) {
-        int timeout = -1;
+        if (intr && *intr) {
+            rc = EWW_EINTR;
+            break;
+        }
+        int64_t left = -1;
         if (deadline >= 0) {
-            int64_t left = deadline - now_ms();
-            timeout = left < 0 ? 0 : (int)(left > INT32_MAX ? INT32_MAX : left);
+            left = deadline - now_ms();
+            if (left < 0)
+                left = 0;
         }
         struct pollfd p = {.fd = fd, .events = events, .revents = 0};
-        int n = poll(&p, 1, timeout);
-        if (n > 0)
-            return 0;
-        if (n == 0)
-            return EWW_ETIMEOUT;
-        if (errno != EINTR)
-            return EWW_ESYS;
-        if (intr && *intr)
-            return EWW_EINTR;
+        int n;
+#ifdef __linux__
+        if (intr) {
+            struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
+            n = ppoll(&p, 1, left < 0 ? NULL : &ts, &open_mask);
+        } else
+#endif
+            n = poll(&p, 1, left < 0 ? -1 : (int)(left > INT32_MAX ? INT32_MAX : left));
+        if (n > 0) {
+            rc = 0;
+            break;
+        }
+        if (n == 0) {
+            rc = EWW_ETIMEOUT;
+            break;
+        }
+        if (errno != EINTR) {
+            rc = EWW_ESYS;
+            break;
+        }
     }
+#ifdef __linux__
+    if (intr) {
+        int saved = errno;
+        pthread_sigmask(SIG_SETMASK, &open_mask, NULL);
+        errno = saved;
+    }
+#endif
+    return rc;
 }
 
 void eww_conn_init(eww_conn *c, int fd, size_t max_payload)

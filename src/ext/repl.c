@@ -3,8 +3,11 @@
  * The REPL loop itself is Python (src/eww/_repl.py: code.InteractiveConsole, per-thread
  * stream routers). This file gives it a ReplIO object bound to the session:
  *
- *   io.write(text)     buffered; sent as OUTPUT frames when 64 KiB are pending, on a newline
- *                      after 10 ms of quiet, and by flush(); the GIL is released while sending.
+ *   io.write(text)     buffered; sent as OUTPUT frames when 64 KiB are pending, at a newline
+ *                      when none was sent in the last 10 ms, and by flush(). What a rate-limited
+ *                      newline left behind is sent by the reader thread 10 ms later, so a
+ *                      statement that prints and then computes shows its output at once. The
+ *                      GIL is released while sending; send_lock orders the two senders.
  *                      A client that does not take the data within the send time-out loses
  *                      its session: SessionLost is raised in the REPL's code.
  *   io.flush()
@@ -17,7 +20,9 @@
  * is running (PyThreadState_SetAsyncExc: it interrupts Python code, not a blocking C call),
  * or interrupts the prompt; a client that disconnects interrupts the running statement.
  *
- * Locking: io->lock guards the event queue, `closed` and `waiting`. The GIL guards the rest.
+ * Locking: io->lock guards the event queue, `closed` and `waiting`. send_lock is held for
+ * every frame the io sends (taken with the GIL released; the GIL may be taken while it is
+ * held, never the other way round). The GIL guards the rest.
  */
 #include "repl.h"
 
@@ -62,11 +67,13 @@ typedef struct {
     int reader_started;
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    pthread_mutex_t send_lock;
     event *head, *tail; /* lock */
     int closed;         /* lock: the client left */
     int waiting;        /* lock: the REPL thread waits in readline (no code running) */
     eww_buf out;
     long long last_flush_ms;
+    int flush_armed; /* the reader was asked to flush what is buffered */
     int lost;
 } ReplIO;
 
@@ -132,21 +139,50 @@ static void interrupt(ReplIO *io)
     PyGILState_Release(gs);
 }
 
+static int io_flush_impl(ReplIO *io);
+
+/* The reader's flush of output a rate-limited newline left behind. */
+static void deferred_flush(ReplIO *io)
+{
+    PyGILState_STATE gs = PyGILState_Ensure();
+    io->flush_armed = 0;
+    if (io_flush_impl(io) < 0)
+        PyErr_Clear(); /* the REPL's thread learns it at its next write */
+    PyGILState_Release(gs);
+}
+
 static void *reader_main(void *arg)
 {
     ReplIO *io = arg;
 #ifdef __linux__
     pthread_setname_np(pthread_self(), "eww-repl-read");
 #endif
+    long long flush_at = -1; /* when a deferred flush is due; -1: none asked for */
     for (;;) {
         struct pollfd p[2] = {{.fd = io->conn->fd, .events = POLLIN},
                               {.fd = io->wake[0], .events = POLLIN}};
         if (eww_conn_pending(io->conn) == 0) {
-            int n = poll(p, 2, -1);
+            long long left = flush_at < 0 ? -1 : flush_at - now_ms();
+            int n = poll(p, 2, flush_at < 0 ? -1 : left > 0 ? (int)left : 0);
             if (n < 0 && errno == EINTR)
                 continue;
-            if (n < 0 || p[1].revents)
+            if (n < 0)
                 break;
+            if (n == 0) {
+                flush_at = -1;
+                deferred_flush(io);
+                continue;
+            }
+            if (p[1].revents) {
+                char why[64];
+                ssize_t k = read(io->wake[0], why, sizeof why);
+                if (k <= 0 || memchr(why, 'x', (size_t)k))
+                    break;
+                if (flush_at < 0) /* 'f': output is waiting */
+                    flush_at = now_ms() + FLUSH_QUIET_MS;
+            }
+            if (!p[0].revents)
+                continue;
         }
         eww_frame f;
         int rc = eww_conn_recv(io->conn, &f, 0);
@@ -188,27 +224,45 @@ static PyObject *session_lost(void)
     return NULL;
 }
 
+/* Take send_lock without holding the GIL while waiting for it. GIL held. */
+static void send_begin(ReplIO *io)
+{
+    if (pthread_mutex_trylock(&io->send_lock) != 0) {
+        Py_BEGIN_ALLOW_THREADS
+            pthread_mutex_lock(&io->send_lock);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+/* Send what is buffered. GIL held; released while sending. */
 static int io_flush_impl(ReplIO *io)
 {
     if (io->lost)
         return -1;
     if (io->out.len == 0)
         return 0;
-    int rc;
-    Py_BEGIN_ALLOW_THREADS
-        rc = reply_write(io->r, io->out.data, io->out.len);
-        if (rc == 0)
-            rc = reply_flush(io->r);
-    Py_END_ALLOW_THREADS
-    eww_buf_reset(&io->out);
+    send_begin(io);
+    /* Another sender may have sent it while we waited; what is left is ours now, and the
+     * REPL's thread may buffer more meanwhile. */
+    eww_buf mine = io->out;
+    eww_buf_init(&io->out, mine.max);
+    int rc = 0;
+    if (mine.len > 0 && !io->lost) {
+        Py_BEGIN_ALLOW_THREADS
+            rc = reply_write(io->r, mine.data, mine.len);
+            if (rc == 0)
+                rc = reply_flush(io->r);
+        Py_END_ALLOW_THREADS
+    }
+    pthread_mutex_unlock(&io->send_lock);
+    eww_buf_free(&mine);
     io->last_flush_ms = now_ms();
-    if (rc < 0) {
+    if (rc < 0 && !io->lost) {
         io->lost = 1;
         /* The client is not there to read it: say it where the app's errors go. */
         dprintf(2, "eww: a REPL session ended: its client left or stopped reading\n");
-        return -1;
     }
-    return 0;
+    return io->lost ? -1 : 0;
 }
 
 static PyObject *io_write(ReplIO *io, PyObject *arg)
@@ -239,8 +293,15 @@ static PyObject *io_write(ReplIO *io, PyObject *arg)
     int newline = s ? memchr(s, '\n', (size_t)n) != NULL : 1;
     int due =
         io->out.len >= FLUSH_AT || (newline && now_ms() - io->last_flush_ms >= FLUSH_QUIET_MS);
-    if (due && io_flush_impl(io) < 0)
-        return session_lost();
+    if (due) {
+        if (io_flush_impl(io) < 0)
+            return session_lost();
+    } else if (newline && !io->flush_armed) {
+        /* Sent soon by the reader thread, whatever this statement does next. */
+        io->flush_armed = 1;
+        if (write(io->wake[1], "f", 1) < 0) { /* full: the reader is already woken */
+        }
+    }
     return PyLong_FromSsize_t(PyUnicode_GET_LENGTH(arg));
 }
 
@@ -288,8 +349,10 @@ static int answer_completion(ReplIO *io, const char *text)
     }
     Py_DECREF(seq);
     if (rc == 0) {
+        send_begin(io);
         Py_BEGIN_ALLOW_THREADS
             rc = reply_data(io->r, b.data, b.len);
+            pthread_mutex_unlock(&io->send_lock);
         Py_END_ALLOW_THREADS
     }
     eww_buf_free(&b);
@@ -313,9 +376,11 @@ static PyObject *io_readline(ReplIO *io, PyObject *arg)
     pthread_mutex_unlock(&io->lock);
     int rc = io_flush_impl(io);
     if (rc == 0) {
+        send_begin(io);
         Py_BEGIN_ALLOW_THREADS
             rc = eww_send_frame(io->r->fd, EWW_FRAME_PROMPT, 0, prompt, strlen(prompt),
                                 server_send_timeout_ms());
+            pthread_mutex_unlock(&io->send_lock);
         Py_END_ALLOW_THREADS
     }
     if (rc < 0) {
@@ -399,6 +464,7 @@ static void io_dealloc(ReplIO *io)
     }
     eww_buf_free(&io->out);
     pthread_mutex_destroy(&io->lock);
+    pthread_mutex_destroy(&io->send_lock);
     pthread_cond_destroy(&io->cond);
     Py_CLEAR(io->namespace);
     Py_CLEAR(io->complete_with);
@@ -465,8 +531,10 @@ static ReplIO *io_open(reply *r)
     io->closed = io->waiting = io->lost = 0;
     io->reader_started = 0;
     io->last_flush_ms = 0;
+    io->flush_armed = 0;
     eww_buf_init(&io->out, 64u << 20);
     pthread_mutex_init(&io->lock, NULL);
+    pthread_mutex_init(&io->send_lock, NULL);
     pthread_cond_init(&io->cond, NULL);
     if (pipe(io->wake) < 0) {
         PyErr_SetFromErrno(PyExc_OSError);

@@ -305,11 +305,16 @@ def test_terminal_repl_with_completion_and_ctrl_c(make_app):
         t.send("SECRET_N\t\r")  # completed in the app: SECRET_NUMBER
         t.expect(r"\r\n42\r\n>>> ")
         t.wait_raw()
-        t.send("while True: pass\r")
+        # The statement says it runs, then spins without a word: its line is shown at once
+        # (not held until the statement ends), and Ctrl-C typed the moment it shows lands.
+        t.send("print('spinning'); n = 0\r")
+        t.expect(r"spinning\r\n>>> ")
+        t.wait_raw()
+        t.send("while True: n += 1; _ = n == 1 and print('running')\r")
         t.expect(r"\.\.\. ")
         t.wait_raw()
         t.send("\r")
-        time.sleep(0.5)  # the loop is running (a Ctrl-C before it starts is answered too)
+        t.expect(r"running\r\n")
         t.send("\x03")  # Ctrl-C interrupts the statement
         t.expect(r"KeyboardInterrupt\r\n>>> ")
         t.wait_raw()
@@ -340,6 +345,20 @@ def test_app_exits_while_a_repl_statement_spins(make_app):
     assert app.proc.wait(timeout=10) == 4
     assert time.monotonic() - start_wait < 3.5  # 1.5 s of the app's own, then a prompt exit
     assert not os.path.exists(app.path)
+
+
+def test_lines_printed_just_before_a_long_computation_arrive_while_it_runs(make_app):
+    """Lines closer together than the output's 10 ms batching are sent soon after, not when
+    the statement ends: the second line is seen while the loop still spins."""
+    app = make_app("time.sleep(60)")
+    repl, _, _ = start(app)
+    repl.raw.send(frame(8, b"print('one'); print('two'); print('three'); "
+                           b"exec('while True: pass')"))
+    out = repl.until_output("three")
+    assert out == "one\ntwo\nthree\n"
+    repl.interrupt()
+    out, prompt = repl.until_prompt()
+    assert out.endswith("KeyboardInterrupt\n") and prompt == ">>> "
 
 
 def test_ctrl_c_sent_with_the_line_interrupts_that_statement(make_app):
