@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "error.h"
 
 void eww_buf_init(eww_buf *b, size_t max)
@@ -21,7 +22,7 @@ void eww_buf_init(eww_buf *b, size_t max)
 
 void eww_buf_free(eww_buf *b)
 {
-    free(b->data);
+    eww_free(b->data);
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
@@ -43,7 +44,7 @@ static int buf_reserve(eww_buf *b, size_t n)
     /* Never allocate past the ceiling (+1 for the NUL), minding max == SIZE_MAX. */
     if (b->max < (size_t)-1 && cap > b->max + 1)
         cap = b->max + 1;
-    char *p = realloc(b->data, cap);
+    char *p = eww_realloc(b->data, cap);
     if (p == NULL) {
         eww_buf_free(b);
         return EWW_ENOMEM;

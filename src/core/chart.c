@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "error.h"
 #include "fmt.h"
 #include "proto.h"
@@ -220,7 +221,7 @@ int eww_chart_data_encode(eww_buf *b, const char *kind, const char *file, const 
 
 void eww_chart_data_free(eww_chart_data *d)
 {
-    free((eww_point *)d->chart.pts);
+    eww_free((eww_point *)d->chart.pts);
     d->chart.pts = NULL;
     d->chart.n = 0;
 }
@@ -273,7 +274,7 @@ int eww_chart_data_parse(const char *data, size_t n, eww_chart_data *d)
         d->chart.bytes = strcmp(num, "1") == 0;
     if (eww_kv_get(h, hlen, "dropped", num, sizeof num) == 0)
         d->chart.dropped = strtoull(num, NULL, 10);
-    eww_point *pts = malloc((cap ? cap : 1) * sizeof *pts);
+    eww_point *pts = eww_malloc((cap ? cap : 1) * sizeof *pts);
     if (!pts)
         return EWW_ENOMEM;
     const char *p = body, *end = data + n;
@@ -282,7 +283,7 @@ int eww_chart_data_parse(const char *data, size_t n, eww_chart_data *d)
            parse_number(&p, end, '\n', &pts[k].y) == 0)
         k++;
     if (k != cap || p != end) {
-        free(pts);
+        eww_free(pts);
         return EWW_EPROTO;
     }
     d->chart.pts = pts;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "error.h"
 
 #define REGION_BITS 20                               /* 1 MiB regions */
@@ -17,9 +18,9 @@ void eww_ptrset_init(eww_ptrset *s)
 void eww_ptrset_free(eww_ptrset *s)
 {
     for (size_t i = 0; i < s->cap; i++)
-        free(s->maps[i]);
-    free(s->keys);
-    free(s->maps);
+        eww_free(s->maps[i]);
+    eww_free(s->keys);
+    eww_free(s->maps);
     memset(s, 0, sizeof *s);
 }
 
@@ -31,11 +32,11 @@ static size_t slot_of(uintptr_t key, size_t cap)
 static int grow(eww_ptrset *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 64;
-    uintptr_t *keys = calloc(cap, sizeof *keys);
-    uint64_t **maps = calloc(cap, sizeof *maps);
+    uintptr_t *keys = eww_calloc(cap, sizeof *keys);
+    uint64_t **maps = eww_calloc(cap, sizeof *maps);
     if (!keys || !maps) {
-        free(keys);
-        free(maps);
+        eww_free(keys);
+        eww_free(maps);
         return EWW_ENOMEM;
     }
     for (size_t i = 0; i < s->cap; i++) {
@@ -48,8 +49,8 @@ static int grow(eww_ptrset *s)
         maps[k] = s->maps[i];
     }
     s->bytes += (cap - s->cap) * (sizeof *keys + sizeof *maps);
-    free(s->keys);
-    free(s->maps);
+    eww_free(s->keys);
+    eww_free(s->maps);
     s->keys = keys;
     s->maps = maps;
     s->cap = cap;
@@ -74,7 +75,7 @@ static uint64_t *region(eww_ptrset *s, uintptr_t key, int create)
         return NULL;
     if ((s->used + 1) * 2 > s->cap && grow(s) < 0)
         return NULL;
-    uint64_t *map = calloc(WORDS, sizeof *map);
+    uint64_t *map = eww_calloc(WORDS, sizeof *map);
     if (!map)
         return NULL;
     size_t k = slot_of(key, s->cap);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "error.h"
 
 typedef struct entry {
@@ -89,18 +90,18 @@ eww_stats *eww_stats_new(size_t max_names, size_t max_points)
     if (max_names < 1 || max_names > EWW_STATS_NAMES_LIMIT || max_points < 1 ||
         max_points > EWW_STATS_POINTS_LIMIT)
         return NULL;
-    eww_stats *s = calloc(1, sizeof *s);
+    eww_stats *s = eww_calloc(1, sizeof *s);
     if (!s)
         return NULL;
     size_t nslots = 1;
     while (nslots < 2 * EWW_STATS_NAMES_LIMIT)
         nslots <<= 1;
-    s->slots = calloc(nslots, sizeof *s->slots);
-    s->order = calloc(EWW_STATS_NAMES_LIMIT, sizeof *s->order);
+    s->slots = eww_calloc(nslots, sizeof *s->slots);
+    s->order = eww_calloc(EWW_STATS_NAMES_LIMIT, sizeof *s->order);
     if (!s->slots || !s->order) {
-        free(s->slots);
-        free(s->order);
-        free(s);
+        eww_free(s->slots);
+        eww_free(s->order);
+        eww_free(s);
         return NULL;
     }
     s->mask = nslots - 1;
@@ -119,13 +120,13 @@ void eww_stats_free(eww_stats *s)
         return;
     size_t n = atomic_load(&s->n_names);
     for (size_t k = 0; k < n; k++) {
-        free((char *)atomic_load(&s->order[k]->name));
-        free(s->order[k]->ring);
+        eww_free((char *)atomic_load(&s->order[k]->name));
+        eww_free(s->order[k]->ring);
     }
     pthread_mutex_destroy(&s->insert_lock);
-    free(s->order);
-    free(s->slots);
-    free(s);
+    eww_free(s->order);
+    eww_free(s->slots);
+    eww_free(s);
 }
 
 /* The published entry for name, or NULL. Lock-free. */
@@ -177,7 +178,7 @@ static int get(eww_stats *s, const char *name, size_t len, int kind, entry **out
         pthread_mutex_unlock(&s->insert_lock);
         return EWW_EFULL;
     }
-    char *copy = malloc(len + 1);
+    char *copy = eww_malloc(len + 1);
     if (!copy) {
         pthread_mutex_unlock(&s->insert_lock);
         return EWW_ENOMEM;
@@ -261,7 +262,7 @@ int eww_stats_graph(eww_stats *s, const char *name, size_t len, double x, double
     } else {
         if (!e->ring) {
             size_t cap = atomic_load_explicit(&s->max_points, memory_order_relaxed);
-            e->ring = malloc(cap * sizeof *e->ring);
+            e->ring = eww_malloc(cap * sizeof *e->ring);
             if (!e->ring) {
                 unlock(e);
                 return EWW_ENOMEM;
@@ -288,7 +289,7 @@ static int copy_ring(const entry *e, eww_point **pts)
     *pts = NULL;
     if (e->count == 0)
         return 0;
-    eww_point *p = malloc(e->count * sizeof *p);
+    eww_point *p = eww_malloc(e->count * sizeof *p);
     if (!p)
         return EWW_ENOMEM;
     size_t first = e->cap - e->head < e->count ? e->cap - e->head : e->count;
@@ -312,13 +313,13 @@ int eww_stats_set_max_points(eww_stats *s, size_t max_points)
         if (e->ring && e->cap != max_points) {
             eww_point *old;
             rc = copy_ring(e, &old);
-            eww_point *ring = rc == 0 ? malloc(max_points * sizeof *ring) : NULL;
+            eww_point *ring = rc == 0 ? eww_malloc(max_points * sizeof *ring) : NULL;
             if (rc == 0 && ring) {
                 size_t keep = e->count < max_points ? e->count : max_points;
                 if (keep)
                     memcpy(ring, old + (e->count - keep), keep * sizeof *ring);
                 e->dropped += e->count - keep;
-                free(e->ring);
+                eww_free(e->ring);
                 e->ring = ring;
                 e->cap = max_points;
                 e->head = 0;
@@ -326,7 +327,7 @@ int eww_stats_set_max_points(eww_stats *s, size_t max_points)
             } else {
                 rc = EWW_ENOMEM;
             }
-            free(old);
+            eww_free(old);
         }
         unlock(e);
     }
@@ -388,7 +389,7 @@ int eww_stats_list(eww_stats *s, eww_stat_info **out, size_t *n)
 {
     size_t k = atomic_load_explicit(&s->n_names, memory_order_acquire);
     *n = 0;
-    *out = calloc(k ? k : 1, sizeof **out);
+    *out = eww_calloc(k ? k : 1, sizeof **out);
     if (!*out)
         return EWW_ENOMEM;
     for (size_t j = 0; j < k; j++)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chart.h"
+#include "mem.h"
 #include "error.h"
 
 #define X0 92.0
@@ -132,7 +133,7 @@ int eww_chart_svg(eww_buf *b, const eww_chart *c)
     eww_point *pts = NULL;
     size_t n = c->n;
     if (rc == 0 && n > EWW_SVG_PLOT_WIDTH) {
-        pts = malloc(EWW_SVG_PLOT_WIDTH * sizeof *pts);
+        pts = eww_malloc(EWW_SVG_PLOT_WIDTH * sizeof *pts);
         if (!pts)
             rc = EWW_ENOMEM;
         else
@@ -149,7 +150,7 @@ int eww_chart_svg(eww_buf *b, const eww_chart *c)
             rc = eww_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f6fb4\"/>\n",
                                 sx(&ax, p[0].x), sy(&ay, p[0].y));
     }
-    free(pts);
+    eww_free(pts);
 
     /* Footnote: how many points, and what the ring dropped. */
     char note[160];

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chart.h"
+#include "mem.h"
 #include "error.h"
 
 /* Bit of the dot at (dx, dy) inside a braille cell. */
@@ -100,17 +101,17 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
     if (eww_axis_nice(x0, x1, pc / 8 < 2 ? 2 : pc / 8, 0, &ax) < 0)
         return EWW_EINVAL;
 
-    canvas cv = {.w = 2 * pc, .h = 4 * pr, .cols = pc, .cells = calloc((size_t)(pc * pr), 1)};
+    canvas cv = {.w = 2 * pc, .h = 4 * pr, .cols = pc, .cells = eww_calloc((size_t)(pc * pr), 1)};
     eww_point *pts = NULL;
     size_t n = c->n;
     if (cv.cells && n > (size_t)cv.w) {
-        pts = malloc((size_t)cv.w * sizeof *pts);
+        pts = eww_malloc((size_t)cv.w * sizeof *pts);
         if (pts)
             n = eww_lttb(c->pts, c->n, pts, (size_t)cv.w);
     }
     if (!cv.cells || (c->n > (size_t)cv.w && !pts)) {
-        free(cv.cells);
-        free(pts);
+        eww_free(cv.cells);
+        eww_free(pts);
         return EWW_ENOMEM;
     }
     const eww_point *p = pts ? pts : c->pts;
@@ -125,7 +126,7 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
         px = x;
         py = y;
     }
-    free(pts);
+    eww_free(pts);
 
     /* Where the x labels go (skipping labels that would overlap). */
     int tickcol[EWW_AXIS_MAX_TICKS], labelat[EWW_AXIS_MAX_TICKS];
@@ -197,6 +198,6 @@ int eww_chart_term(eww_buf *b, const eww_chart *c, int cols, int rows)
         at = labelat[i] + (int)strlen(label);
     }
     rc = rc ? rc : eww_buf_putc(b, '\n');
-    free(cv.cells);
+    eww_free(cv.cells);
     return rc;
 }

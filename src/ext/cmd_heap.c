@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "commands.h"
 #include "heap.h"
 #include "json.h"
@@ -39,15 +40,15 @@ void commands_state_free(void *state)
     if (!st)
         return;
     heap_snapshot_free(&st->base);
-    free(st->peaks);
-    free(st);
+    eww_free(st->peaks);
+    eww_free(st);
 }
 
 static heap_state *session_state(reply *r)
 {
     heap_state *st = *r->state;
     if (!st) {
-        st = calloc(1, sizeof *st);
+        st = eww_calloc(1, sizeof *st);
         *r->state = st;
     }
     return st;
@@ -77,10 +78,9 @@ typedef struct summary_opts {
     int json;
 } summary_opts;
 
-static const summary_opts *sort_opts; /* qsort has no context argument; GIL held */
-
-static int by_size_desc(const void *a, const void *b)
+static int by_size_desc(const void *a, const void *b, void *ctx)
 {
+    const summary_opts *sort_opts = ctx;
     const heap_row *x = a, *y = b;
     uint64_t kx = sort_opts->by_count ? x->count : x->size;
     uint64_t ky = sort_opts->by_count ? y->count : y->size;
@@ -89,8 +89,9 @@ static int by_size_desc(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static int by_change_desc(const void *a, const void *b)
+static int by_change_desc(const void *a, const void *b, void *ctx)
 {
+    (void)ctx;
     const heap_row *x = a, *y = b;
     int64_t kx = x->dsize < 0 ? -x->dsize : x->dsize, ky = y->dsize < 0 ? -y->dsize : y->dsize;
     if (kx != ky)
@@ -192,8 +193,7 @@ static int summary_python(reply *r, void *arg)
     heap_snapshot s;
     if (heap_walk_progress(&s, commands_heap_tick, r) < 0)
         return report_walk_error(r, "summary");
-    sort_opts = o;
-    qsort(s.rows, s.n, sizeof *s.rows, by_size_desc);
+    eww_sort(s.rows, s.n, sizeof *s.rows, by_size_desc, o);
     size_t shown = s.n < (size_t)o->limit ? s.n : (size_t)o->limit;
     if (o->json) {
         eww_buf b;
@@ -278,10 +278,10 @@ static int diff_python(reply *r, void *arg)
     if (n == 0) {
         reply_printf(r, "No change since the last diff.\n");
     } else {
-        qsort(rows, n, sizeof *rows, by_change_desc);
+        eww_sort(rows, n, sizeof *rows, by_change_desc, NULL);
         print_table(r, rows, n, 1);
     }
-    free(rows);
+    eww_free(rows);
     return EWW_STATUS_OK;
 }
 
@@ -294,8 +294,9 @@ int cmd_diff(reply *r, int argc, const char **argv)
 
 /* ---- growth ------------------------------------------------------------------------ */
 
-static int by_name(const void *a, const void *b)
+static int by_name(const void *a, const void *b, void *ctx)
 {
+    (void)ctx;
     return strcmp(((const heap_row *)a)->name, ((const heap_row *)b)->name);
 }
 
@@ -304,8 +305,9 @@ static int by_peak_name(const void *a, const void *b)
     return strcmp(((const peak *)a)->name, ((const peak *)b)->name);
 }
 
-static int by_delta_desc(const void *a, const void *b)
+static int by_delta_desc(const void *a, const void *b, void *ctx)
 {
+    (void)ctx;
     const heap_row *x = a, *y = b;
     if (x->dcount != y->dcount)
         return x->dcount < y->dcount ? 1 : -1;
@@ -325,7 +327,7 @@ static int growth_python(reply *r, void *arg)
         return report_walk_error(r, "growth");
     /* The same name can belong to two types (two classes Foo in one module): add them up,
      * as objgraph does. */
-    qsort(s.rows, s.n, sizeof *s.rows, by_name);
+    eww_sort(s.rows, s.n, sizeof *s.rows, by_name, NULL);
     size_t m = 0;
     for (size_t i = 0; i < s.n; i++) {
         if (m && strcmp(s.rows[m - 1].name, s.rows[i].name) == 0)
@@ -334,7 +336,7 @@ static int growth_python(reply *r, void *arg)
             s.rows[m++] = s.rows[i];
     }
     s.n = m;
-    peak *peaks = calloc(s.n + st->npeaks + 1, sizeof *peaks);
+    peak *peaks = eww_calloc(s.n + st->npeaks + 1, sizeof *peaks);
     if (!peaks) {
         heap_snapshot_free(&s);
         reply_error(r, "growth: out of memory");
@@ -364,11 +366,11 @@ static int growth_python(reply *r, void *arg)
         }
         peaks[n++] = p;
     }
-    free(st->peaks);
+    eww_free(st->peaks);
     st->peaks = peaks;
     st->npeaks = n;
     st->growth_calls++;
-    qsort(s.rows, s.n, sizeof *s.rows, by_delta_desc);
+    eww_sort(s.rows, s.n, sizeof *s.rows, by_delta_desc, NULL);
     size_t shown = 0, width = 5;
     for (size_t k = 0; k < s.n && shown < (size_t)limit && s.rows[k].dcount > 0; k++, shown++) {
         size_t l = strlen(s.rows[k].name);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "commands.h"
 #include "dot.h"
 #include "facts.h"
@@ -141,10 +142,10 @@ static int grow_table(uint32_t **t, size_t *mask, size_t used)
     if (*t && (used + 1) * 2 <= *mask + 1)
         return 0;
     size_t cap = *t ? (*mask + 1) * 2 : 4096;
-    uint32_t *n = calloc(cap, sizeof *n);
+    uint32_t *n = eww_calloc(cap, sizeof *n);
     if (!n)
         return -1;
-    free(*t);
+    eww_free(*t);
     *t = n;
     *mask = cap - 1;
     return 1; /* rehash needed */
@@ -169,7 +170,7 @@ static uint32_t label_id(shapes *sh, const char *text)
             return sh->lhash[k] - 1;
     if (sh->ntext == sh->captext) {
         uint32_t cap = sh->captext ? sh->captext * 2 : 1024;
-        char **t = realloc(sh->text, cap * sizeof *t);
+        char **t = eww_realloc(sh->text, cap * sizeof *t);
         if (!t) {
             sh->failed = 1;
             return 0;
@@ -177,7 +178,7 @@ static uint32_t label_id(shapes *sh, const char *text)
         sh->text = t;
         sh->captext = cap;
     }
-    char *copy = strdup(text);
+    char *copy = eww_strdup(text);
     if (!copy) {
         sh->failed = 1;
         return 0;
@@ -215,13 +216,13 @@ static uint32_t shape_id(shapes *sh, uint32_t up, uint32_t label, int rep)
     }
     if (sh->nshape == sh->capshape) {
         uint32_t cap = sh->capshape ? sh->capshape * 2 : 4096;
-        uint32_t *u = realloc(sh->up, cap * sizeof *u);
+        uint32_t *u = eww_realloc(sh->up, cap * sizeof *u);
         if (u)
             sh->up = u;
-        uint32_t *l = u ? realloc(sh->label, cap * sizeof *l) : NULL;
+        uint32_t *l = u ? eww_realloc(sh->label, cap * sizeof *l) : NULL;
         if (l)
             sh->label = l;
-        unsigned char *rp = l ? realloc(sh->rep, cap) : NULL;
+        unsigned char *rp = l ? eww_realloc(sh->rep, cap) : NULL;
         if (!rp) {
             sh->failed = 1;
             return 0;
@@ -251,13 +252,13 @@ static uint32_t shape_extend(shapes *sh, uint32_t base, const char *text)
 static void shapes_free(shapes *sh)
 {
     for (uint32_t i = 0; i < sh->ntext; i++)
-        free(sh->text[i]);
-    free(sh->text);
-    free(sh->lhash);
-    free(sh->up);
-    free(sh->label);
-    free(sh->rep);
-    free(sh->shash);
+        eww_free(sh->text[i]);
+    eww_free(sh->text);
+    eww_free(sh->lhash);
+    eww_free(sh->up);
+    eww_free(sh->label);
+    eww_free(sh->rep);
+    eww_free(sh->shash);
 }
 
 /* The text of a shape: "module m -> attribute 'x' -> list index *". */
@@ -266,7 +267,7 @@ static int shape_text(const shapes *sh, uint32_t id, eww_buf *out)
     size_t depth = 0;
     for (uint32_t i = id; i != SID_ROOT; i = sh->up[i])
         depth++;
-    uint32_t *path = malloc((depth ? depth : 1) * sizeof *path);
+    uint32_t *path = eww_malloc((depth ? depth : 1) * sizeof *path);
     if (!path)
         return -1;
     size_t k = depth;
@@ -278,7 +279,7 @@ static int shape_text(const shapes *sh, uint32_t id, eww_buf *out)
         rc = eww_buf_printf(out, "%s%s%s", k ? " -> " : "", t,
                             sh->rep[path[k]] ? " (repeated)" : "");
     }
-    free(path);
+    eww_free(path);
     return rc;
 }
 
@@ -288,8 +289,9 @@ typedef struct group {
     uintptr_t example; /* an address, for its ID */
 } group;
 
-static int by_count_desc(const void *a, const void *b)
+static int by_count_desc(const void *a, const void *b, void *ctx)
 {
+    (void)ctx;
     const group *x = a, *y = b;
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
@@ -314,8 +316,8 @@ static void shape_edge(const refs_walk *w, size_t parent, size_t pos, int dict_s
 static int chain_type(reply *r, refs_walk *w, const chain_args *a)
 {
     size_t n = refs_count(w);
-    uint32_t *sid = malloc((n ? n : 1) * sizeof *sid);
-    type_cache *cache = calloc(1, sizeof *cache);
+    uint32_t *sid = eww_malloc((n ? n : 1) * sizeof *sid);
+    type_cache *cache = eww_calloc(1, sizeof *cache);
     shapes sh;
     memset(&sh, 0, sizeof sh);
     group *groups = NULL;
@@ -337,8 +339,8 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
             sid[p] = SID_NEEDED;
     }
     if (total == 0) {
-        free(sid);
-        free(cache);
+        eww_free(sid);
+        eww_free(cache);
         no_instances(r, "chain", a->what);
         return EWW_STATUS_FAILED;
     }
@@ -388,7 +390,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     }
     /* 3. group the instances by shape */
     size_t glen = sh.nshape ? sh.nshape : 1;
-    gindex = calloc(glen, sizeof *gindex);
+    gindex = eww_calloc(glen, sizeof *gindex);
     if (!gindex)
         goto oom;
     for (size_t i = 0; i < n; i++) {
@@ -401,7 +403,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
         if (refs_attribute_dict(w, i) && (s = shape_extend(&sh, s, "__dict__"), sh.failed))
             goto oom;
         if (s >= glen) { /* "__dict__" made a new shape */
-            uint32_t *g2 = realloc(gindex, sh.capshape * sizeof *g2);
+            uint32_t *g2 = eww_realloc(gindex, sh.capshape * sizeof *g2);
             if (!g2)
                 goto oom;
             memset(g2 + glen, 0, (sh.capshape - glen) * sizeof *g2);
@@ -411,7 +413,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
         if (!gindex[s]) {
             if (ngroups == gcap) {
                 size_t cap = gcap ? gcap * 2 : 64;
-                group *g2 = realloc(groups, cap * sizeof *g2);
+                group *g2 = eww_realloc(groups, cap * sizeof *g2);
                 if (!g2)
                     goto oom;
                 groups = g2;
@@ -422,7 +424,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
         }
         groups[gindex[s] - 1].count++;
     }
-    qsort(groups, ngroups, sizeof *groups, by_count_desc);
+    eww_sort(groups, ngroups, sizeof *groups, by_count_desc, NULL);
     {
         eww_buf b;
         eww_buf_init(&b, 16u << 20);
@@ -453,10 +455,10 @@ stopped:
 oom:
     reply_error(r, "chain: out of memory");
 done:
-    free(sid);
-    free(cache);
-    free(groups);
-    free(gindex);
+    eww_free(sid);
+    eww_free(cache);
+    eww_free(groups);
+    eww_free(gindex);
     shapes_free(&sh);
     return status;
 }
@@ -562,7 +564,7 @@ static int backrefs_tick(void *arg)
 static PyObject *sample_instances(reply *r, const char *name, Py_ssize_t k, Py_ssize_t *total,
                                   PyObject **gc_objects)
 {
-    type_cache *cache = calloc(1, sizeof *cache);
+    type_cache *cache = eww_calloc(1, sizeof *cache);
     PyObject *gc = PyImport_ImportModule("gc");
     PyObject *all = gc && cache ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
     PyObject *matches = all ? PyList_New(0) : NULL;
@@ -580,7 +582,7 @@ static PyObject *sample_instances(reply *r, const char *name, Py_ssize_t k, Py_s
         }
     }
     *gc_objects = all;
-    free(cache);
+    eww_free(cache);
     if (matches && PyList_GET_SIZE(matches) == 0) {
         heap_snapshot s;
         if (heap_walk_opts(&s, matches, name, NULL, commands_heap_tick, r) < 0)
@@ -733,8 +735,9 @@ int cmd_backrefs(reply *r, int argc, const char **argv)
     return reply_with_python(r, backrefs_python, &a);
 }
 
-static int by_count_then_name(const void *a, const void *b)
+static int by_count_then_name(const void *a, const void *b, void *ctx)
 {
+    (void)ctx;
     const heap_row *x = a, *y = b;
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
@@ -764,7 +767,7 @@ static int leaking_python(reply *r, void *arg)
     }
     reply_printf(r, "%zd objects that nothing refers to (held by C code, or roots):\n",
                  PyList_GET_SIZE(list));
-    qsort(by.rows, by.n, sizeof *by.rows, by_count_then_name);
+    eww_sort(by.rows, by.n, sizeof *by.rows, by_count_then_name, NULL);
     for (size_t i = 0; i < by.n && i < (size_t)limit; i++) {
         PyObject *example = NULL;
         for (Py_ssize_t k = 0; k < PyList_GET_SIZE(list); k++)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "buf.h"
 #include "chart.h"
 #include "commands.h"
@@ -91,7 +92,7 @@ static int stats_list(reply *r, int json)
         }
         rc |= any ? 0 : eww_buf_puts(&b, "  (none yet: eww.graph(name, (x, y)))\n");
     }
-    free(all);
+    eww_free(all);
     return reply_buffer(r, &b, rc, "stats");
 }
 
@@ -150,7 +151,7 @@ static int stats_one(reply *r, const char *name, int json)
                        : eww_buf_printf(&b, "%s %s\n", x, v);
         }
         rc |= json ? eww_buf_puts(&b, "]}\n") : 0;
-        free(pts);
+        eww_free(pts);
     }
     return reply_buffer(r, &b, rc, "stats");
 }
@@ -196,7 +197,7 @@ static int stats_chart(reply *r, const char *name, const char *file, const char 
                                    : strcmp(name, "memory") == 0 ? "seconds"
                                                                  : "x",
                                    ylabel, eww_chart_is_bytes(name), dropped, pts, n);
-    free(pts);
+    eww_free(pts);
     if (rc != 0) {
         eww_buf_free(&b);
         reply_error(r, "stats: out of memory");

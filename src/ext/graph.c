@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mem.h"
 #include "dot.h"
 #include "facts.h"
 #include "fmt.h"
@@ -73,17 +74,18 @@ static int pmap_put(pmap *m, uintptr_t k, uintptr_t v);
 static int pmap_grow(pmap *m)
 {
     size_t cap = m->keys ? (m->mask + 1) * 2 : 1024;
-    pmap bigger = {calloc(cap, sizeof(uintptr_t)), calloc(cap, sizeof(uintptr_t)), cap - 1, 0};
+    pmap bigger = {eww_calloc(cap, sizeof(uintptr_t)), eww_calloc(cap, sizeof(uintptr_t)), cap - 1,
+                   0};
     if (!bigger.keys || !bigger.vals) {
-        free(bigger.keys);
-        free(bigger.vals);
+        eww_free(bigger.keys);
+        eww_free(bigger.vals);
         return -1;
     }
     for (size_t i = 0; m->keys && i <= m->mask; i++)
         if (m->keys[i])
             pmap_put(&bigger, m->keys[i], m->vals[i]);
-    free(m->keys);
-    free(m->vals);
+    eww_free(m->keys);
+    eww_free(m->vals);
     *m = bigger;
     return 0;
 }
@@ -104,8 +106,8 @@ static int pmap_put(pmap *m, uintptr_t k, uintptr_t v)
 
 static void pmap_free(pmap *m)
 {
-    free(m->keys);
-    free(m->vals);
+    eww_free(m->keys);
+    eww_free(m->vals);
     memset(m, 0, sizeof *m);
 }
 
@@ -169,7 +171,7 @@ static int room(void **array, size_t n, size_t *cap, size_t elem)
     if (n < *cap)
         return 0;
     size_t c = *cap ? *cap * 2 : 64;
-    void *bigger = realloc(*array, c * elem);
+    void *bigger = eww_realloc(*array, c * elem);
     if (!bigger)
         return -1;
     *array = bigger;
@@ -879,13 +881,13 @@ static int extra_attrs(eww_buf *b, PyObject *fn, PyObject *o)
  * order[first[i] .. first[i + 1]) are node i's. NULL when out of memory. */
 static size_t *edges_by_node(const graph *g, size_t **first_out)
 {
-    size_t *first = calloc(g->n + 1, sizeof *first);
-    size_t *order = malloc((g->ne ? g->ne : 1) * sizeof *order);
-    size_t *fill = calloc(g->n + 1, sizeof *fill);
+    size_t *first = eww_calloc(g->n + 1, sizeof *first);
+    size_t *order = eww_malloc((g->ne ? g->ne : 1) * sizeof *order);
+    size_t *fill = eww_calloc(g->n + 1, sizeof *fill);
     if (!first || !order || !fill) {
-        free(first);
-        free(order);
-        free(fill);
+        eww_free(first);
+        eww_free(order);
+        eww_free(fill);
         return NULL;
     }
     for (size_t e = 0; e < g->ne; e++)
@@ -896,7 +898,7 @@ static size_t *edges_by_node(const graph *g, size_t **first_out)
         size_t k = g->opt->backwards ? g->edges[e].to : g->edges[e].from;
         order[first[k] + fill[k]++] = e;
     }
-    free(fill);
+    eww_free(fill);
     *first_out = first;
     return order;
 }
@@ -995,8 +997,8 @@ static int write_objgraph(graph *g, eww_buf *b)
 fail:
     PyErr_NoMemory();
 out:
-    free(first);
-    free(order);
+    eww_free(first);
+    eww_free(order);
     return rc;
 }
 
@@ -1138,9 +1140,9 @@ int graph_dot(PyObject *targets, const graph_opts *opt, eww_buf *out, graph_resu
     for (size_t i = 0; i < g.nc; i++)
         Py_DECREF(g.cands[i].o);
     Py_XDECREF(g.frames);
-    free(g.nodes);
-    free(g.edges);
-    free(g.cands);
+    eww_free(g.nodes);
+    eww_free(g.edges);
+    eww_free(g.cands);
     pmap_free(&g.map);
     pmap_free(&g.owners);
     eww_ptrset_free(&g.ignore);

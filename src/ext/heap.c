@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mem.h"
 #include "error.h"
 #include "facts.h"
 #include "ptrset.h"
@@ -77,7 +78,7 @@ static int push(walk *w, PyObject *o)
 {
     if (w->sp == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 4096;
-        PyObject **s = realloc(w->stack, cap * sizeof *s);
+        PyObject **s = eww_realloc(w->stack, cap * sizeof *s);
         if (!s) {
             w->failed = 1;
             return -1;
@@ -109,7 +110,7 @@ static tentry *type_entry(walk *w, PyTypeObject *t)
 {
     if ((w->tused + 1) * 2 > w->tcap) {
         size_t cap = w->tcap ? w->tcap * 2 : 1024;
-        tentry *nt = calloc(cap, sizeof *nt);
+        tentry *nt = eww_calloc(cap, sizeof *nt);
         if (!nt) {
             w->failed = 1;
             return NULL;
@@ -122,7 +123,7 @@ static tentry *type_entry(walk *w, PyTypeObject *t)
                 k = (k + 1) & (cap - 1);
             nt[k] = w->types[i];
         }
-        free(w->types);
+        eww_free(w->types);
         w->types = nt;
         w->tcap = cap;
     }
@@ -158,7 +159,7 @@ static void size_later(walk *w, PyObject *o)
 {
     if (w->nlater == w->later_cap) {
         size_t cap = w->later_cap ? w->later_cap * 2 : 256;
-        struct later *l = realloc(w->later, cap * sizeof *l);
+        struct later *l = eww_realloc(w->later, cap * sizeof *l);
         if (!l) {
             w->failed = 1;
             return;
@@ -270,8 +271,9 @@ static void walk_from(walk *w, PyObject *o)
     }
 }
 
-static int by_type(const void *a, const void *b)
+static int by_type(const void *a, const void *b, void *ctx)
 {
+    (void)ctx;
     const heap_row *x = a, *y = b;
     if (x->type != y->type)
         return (uintptr_t)x->type < (uintptr_t)y->type ? -1 : 1;
@@ -281,7 +283,7 @@ static int by_type(const void *a, const void *b)
 /* The snapshot's rows from the walk's type table (eww's own types left out), sorted. */
 static int rows_from_types(walk *w, heap_snapshot *out)
 {
-    out->rows = calloc(w->tused ? w->tused : 1, sizeof *out->rows);
+    out->rows = eww_calloc(w->tused ? w->tused : 1, sizeof *out->rows);
     if (!out->rows) {
         PyErr_NoMemory();
         return -1;
@@ -300,7 +302,7 @@ static int rows_from_types(walk *w, heap_snapshot *out)
         out->bytes += e->size;
         out->unknown += e->unknown;
     }
-    qsort(out->rows, out->n, sizeof *out->rows, by_type);
+    eww_sort(out->rows, out->n, sizeof *out->rows, by_type, NULL);
     return 0;
 }
 
@@ -337,7 +339,7 @@ static void size_deferred(walk *w, heap_snapshot *s, int python)
             s->bytes += (uint64_t)n;
         }
     }
-    free(w->later);
+    eww_free(w->later);
     w->later = NULL;
     w->nlater = w->later_cap = 0;
 }
@@ -439,8 +441,8 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
 done:
     while (w.sp > 0)
         Py_DECREF(w.stack[--w.sp]);
-    free(w.stack);
-    free(w.types);
+    eww_free(w.stack);
+    eww_free(w.types);
     eww_ptrset_free(&w.seen);
     eww_ptrset_free(&referenced);
     Py_XDECREF(seeds);
@@ -492,7 +494,7 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, 
     }
     if (rc == 0)
         rc = rows_from_types(&w, out);
-    free(w.types);
+    eww_free(w.types);
     Py_XDECREF(seq);
     size_deferred(&w, rc == 0 ? out : NULL, python_sizes);
     Py_DECREF(w.getsizeof);
@@ -502,14 +504,14 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, 
 
 void heap_snapshot_free(heap_snapshot *s)
 {
-    free(s->rows);
+    eww_free(s->rows);
     s->rows = NULL;
     s->n = 0;
 }
 
 int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row **out, size_t *n)
 {
-    *out = calloc(before->n + after->n + 1, sizeof **out);
+    *out = eww_calloc(before->n + after->n + 1, sizeof **out);
     *n = 0;
     if (!*out)
         return EWW_ENOMEM;
@@ -517,7 +519,7 @@ int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row 
     while (i < before->n || j < after->n) {
         int c = i == before->n  ? 1
                 : j == after->n ? -1
-                                : by_type(&before->rows[i], &after->rows[j]);
+                                : by_type(&before->rows[i], &after->rows[j], NULL);
         heap_row r;
         if (c < 0) {
             r = before->rows[i++];
@@ -591,7 +593,7 @@ static int mark_alive(PyObject *o, void *arg)
     g->alive[i] = 1;
     if (g->sp == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 4096;
-        PyObject **s = realloc(g->stack, cap * sizeof *s);
+        PyObject **s = eww_realloc(g->stack, cap * sizeof *s);
         if (!s) {
             g->failed = 1;
             return 0;
@@ -615,9 +617,9 @@ PyObject *heap_cyclic_garbage(void)
     size_t cap = 1024;
     while (cap < (size_t)n * 2)
         cap *= 2;
-    g.map.keys = calloc(cap, sizeof *g.map.keys);
-    g.map.refs = calloc(cap, sizeof *g.map.refs);
-    g.alive = calloc(cap, 1);
+    g.map.keys = eww_calloc(cap, sizeof *g.map.keys);
+    g.map.refs = eww_calloc(cap, sizeof *g.map.refs);
+    g.alive = eww_calloc(cap, 1);
     g.map.mask = cap - 1;
     if (!g.map.keys || !g.map.refs || !g.alive) {
         PyErr_NoMemory();
@@ -660,10 +662,10 @@ PyObject *heap_cyclic_garbage(void)
             Py_CLEAR(out);
     }
 done:
-    free(g.map.keys);
-    free(g.map.refs);
-    free(g.stack);
-    free(g.alive);
+    eww_free(g.map.keys);
+    eww_free(g.map.refs);
+    eww_free(g.stack);
+    eww_free(g.alive);
     Py_XDECREF(all);
     facts_gc_restore(gc_was_enabled);
     return out;

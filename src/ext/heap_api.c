@@ -6,6 +6,7 @@
  */
 #include "heap_api.h"
 
+#include "mem.h"
 #include "graph.h"
 
 #include <stdlib.h>
@@ -88,7 +89,7 @@ static PyObject *snapshot_diff(Snapshot *self, PyObject *older)
     if (heap_diff(&((Snapshot *)older)->snap, &self->snap, &rows, &n) < 0)
         return PyErr_NoMemory();
     PyObject *res = rows_list(rows, n, 1);
-    free(rows);
+    eww_free(rows);
     return res;
 }
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "facts.h"
 #include "fmt.h"
 #include "heap.h"
@@ -63,8 +64,8 @@ static int enqueue(refs_walk *w, PyObject *o, uint32_t parent)
     }
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 65536;
-        PyObject **q = realloc(w->q, cap * sizeof *q);
-        uint32_t *p = q ? realloc(w->parent, cap * sizeof *p) : NULL;
+        PyObject **q = eww_realloc(w->q, cap * sizeof *q);
+        uint32_t *p = q ? eww_realloc(w->parent, cap * sizeof *p) : NULL;
         if (q)
             w->q = q;
         if (!q || !p) {
@@ -97,7 +98,7 @@ static void add_root(refs_walk *w, PyObject *o, const char *label)
         return;
     if (w->nroots == w->rcap) {
         size_t cap = w->rcap ? w->rcap * 2 : 256;
-        root *r = realloc(w->roots, cap * sizeof *r);
+        root *r = eww_realloc(w->roots, cap * sizeof *r);
         if (!r) {
             w->failed = 1;
             return;
@@ -175,7 +176,7 @@ static void add_frame_roots(refs_walk *w)
 
 refs_walk *refs_walk_new(uintptr_t stop_at, refs_tick_fn tick, void *tick_arg)
 {
-    refs_walk *w = calloc(1, sizeof *w);
+    refs_walk *w = eww_calloc(1, sizeof *w);
     if (!w) {
         PyErr_NoMemory();
         return NULL;
@@ -183,7 +184,7 @@ refs_walk *refs_walk_new(uintptr_t stop_at, refs_tick_fn tick, void *tick_arg)
     eww_ptrset_init(&w->seen);
     w->keep = PyList_New(0);
     if (!w->keep) {
-        free(w);
+        eww_free(w);
         return NULL;
     }
     eww_ptrset_add(&w->seen, w->keep);
@@ -239,13 +240,13 @@ void refs_walk_free(refs_walk *w)
 {
     if (!w)
         return;
-    free(w->q);
-    free(w->parent);
-    free(w->roots);
+    eww_free(w->q);
+    eww_free(w->parent);
+    eww_free(w->roots);
     eww_ptrset_free(&w->seen);
     Py_XDECREF(w->keep);
     facts_gc_restore(w->gc_was_enabled);
-    free(w);
+    eww_free(w);
 }
 
 size_t refs_count(const refs_walk *w)
@@ -454,14 +455,14 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
 {
     /* Collect the path back to its root. */
     size_t len = 0, cap = 64;
-    size_t *path = malloc(cap * sizeof *path);
+    size_t *path = eww_malloc(cap * sizeof *path);
     if (!path)
         return -1;
     for (size_t p = pos;; p = w->parent[p]) {
         if (len == cap) {
-            size_t *np = realloc(path, 2 * cap * sizeof *np);
+            size_t *np = eww_realloc(path, 2 * cap * sizeof *np);
             if (!np) {
-                free(path);
+                eww_free(path);
                 return -1;
             }
             path = np;
@@ -511,7 +512,7 @@ int refs_chain(const refs_walk *w, size_t pos, int shape, eww_buf *out, int *roo
         run = 1;
     }
     rc = rc ? rc : flush_run(out, run);
-    free(path);
+    eww_free(path);
     return rc;
 }
 

@@ -26,6 +26,7 @@
  */
 #include "repl.h"
 
+#include "mem.h"
 #include "commands.h"
 
 #include <errno.h>
@@ -90,14 +91,14 @@ static long long now_ms(void)
 
 static void push(ReplIO *io, int kind, const void *text, size_t len)
 {
-    event *e = calloc(1, sizeof *e);
+    event *e = eww_calloc(1, sizeof *e);
     if (!e)
         return;
     e->kind = kind;
     if (text) {
-        e->text = malloc(len + 1);
+        e->text = eww_malloc(len + 1);
         if (!e->text) {
-            free(e);
+            eww_free(e);
             return;
         }
         memcpy(e->text, text, len);
@@ -117,8 +118,8 @@ static void push(ReplIO *io, int kind, const void *text, size_t len)
 static void free_event(event *e)
 {
     if (e) {
-        free(e->text);
-        free(e);
+        eww_free(e->text);
+        eww_free(e);
     }
 }
 
@@ -634,7 +635,7 @@ int cmd_exec(reply *r, int argc, const char **argv)
     size_t n = 1;
     for (int i = 1; i < argc; i++)
         n += strlen(argv[i]) + 1;
-    char *code = malloc(n);
+    char *code = eww_malloc(n);
     if (!code) {
         reply_error(r, "exec: out of memory");
         return 1;
@@ -650,6 +651,6 @@ int cmd_exec(reply *r, int argc, const char **argv)
     }
     repl_args a = {code, 1};
     int status = reply_with_python(r, repl_python, &a);
-    free(code);
+    eww_free(code);
     return status;
 }

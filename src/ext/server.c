@@ -26,6 +26,7 @@
  */
 #include "server.h"
 
+#include "mem.h"
 #include "pycompat.h"
 
 #include <errno.h>
@@ -253,7 +254,7 @@ int reply_printf(reply *r, const char *fmt, ...)
         return -1;
     if ((size_t)n < sizeof small)
         return reply_write(r, small, (size_t)n);
-    char *big = malloc((size_t)n + 1);
+    char *big = eww_malloc((size_t)n + 1);
     if (!big) {
         r->broken = 1;
         return -1;
@@ -262,7 +263,7 @@ int reply_printf(reply *r, const char *fmt, ...)
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
     int rc = reply_write(r, big, (size_t)n);
-    free(big);
+    eww_free(big);
     return rc;
 }
 
@@ -403,7 +404,7 @@ static void session_end(session *s)
     pthread_cond_broadcast(&g.changed);
     pthread_mutex_unlock(&g.lock);
     commands_state_free(s->cmd_state);
-    free(s);
+    eww_free(s);
 }
 
 static const char http_refusal[] =
@@ -572,11 +573,11 @@ static void listener_accept(int fd)
         refuse(fd, msg);
         return;
     }
-    session *s = calloc(1, sizeof *s);
-    audit_item *a = calloc(1, sizeof *a);
+    session *s = eww_calloc(1, sizeof *s);
+    audit_item *a = eww_calloc(1, sizeof *a);
     if (!s || !a) {
-        free(s);
-        free(a);
+        eww_free(s);
+        eww_free(a);
         refuse(fd, "refused: the console is out of memory");
         return;
     }
@@ -589,8 +590,8 @@ static void listener_accept(int fd)
     if (g.n_sessions >= g.opts.max_sessions || g.state != RUNNING) {
         int n = g.n_sessions;
         pthread_mutex_unlock(&g.lock);
-        free(s);
-        free(a);
+        eww_free(s);
+        eww_free(a);
         snprintf(msg, sizeof msg,
                  "refused: too many sessions (%d open, the limit is %d); try again when one "
                  "has closed, or raise embed(max_sessions=...)",
@@ -620,7 +621,7 @@ static void listener_accept(int fd)
         session_unlink_locked(s);
         g.n_sessions--;
         pthread_mutex_unlock(&g.lock);
-        free(s);
+        eww_free(s);
         refuse(fd, "refused: the console cannot start a thread for this session");
     }
 }
@@ -724,7 +725,7 @@ static void *auditor_main(void *arg)
             g.audit_tail = NULL;
         pthread_mutex_unlock(&g.lock);
         audit_one(a);
-        free(a);
+        eww_free(a);
         pthread_mutex_lock(&g.lock);
     }
     pthread_mutex_unlock(&g.lock);
@@ -736,7 +737,7 @@ static void audit_queue_clear(void)
     while (g.audit_head) {
         audit_item *a = g.audit_head;
         g.audit_head = a->next;
-        free(a);
+        eww_free(a);
     }
     g.audit_tail = NULL;
 }
@@ -773,7 +774,7 @@ static void atfork_child(void)
         g.sessions = s->next;
         if (s->fd >= 0)
             close(s->fd);
-        free(s);
+        eww_free(s);
     }
     g.n_sessions = 0;
     audit_queue_clear();

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "error.h"
 #include "proc.h"
 
@@ -48,7 +49,7 @@ static size_t arena_slot(void *p)
 static int arena_set_grow(void)
 {
     size_t cap = arena_cap ? arena_cap * 2 : 1024;
-    void **set = calloc(cap, sizeof *set);
+    void **set = eww_calloc(cap, sizeof *set);
     if (!set)
         return -1;
     for (size_t i = 0; i < arena_cap; i++) {
@@ -60,7 +61,7 @@ static int arena_set_grow(void)
             set[k] = p;
         }
     }
-    free(arena_set);
+    eww_free(arena_set);
     arena_set = set;
     arena_cap = cap;
     arena_used = (size_t)atomic_load(&arenas_live);

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import time
 
 import pytest
 
@@ -46,6 +47,19 @@ class HeapApp(App):
         self.proc.stdin.flush()
         line = self.readline()
         assert line == "DONE", (line, self.proc.stderr.read() if not line else "")
+        self.wait_idle()
+
+    def wait_idle(self):
+        """Until the main thread waits in read(0, ...) again. Seeing DONE is not enough: the
+        thread is still inside print() then (a bound method and an argument tuple alive),
+        and on a loaded machine a walk can catch it there and the next one not."""
+        deadline = time.monotonic() + 30
+        while True:
+            with open(f"/proc/{self.pid}/syscall") as f:
+                if f.read().startswith("0 0x0 "):  # read(2) on fd 0
+                    return
+            assert time.monotonic() < deadline, "the app never went back to reading stdin"
+            time.sleep(0.005)
 
 
 @pytest.fixture
