@@ -132,3 +132,29 @@ long eww_proc_owner(pid_t pid)
     snprintf(p, sizeof p, "/proc/%ld", (long)pid);
     return stat(p, &st) == 0 ? (long)st.st_uid : -1;
 }
+
+long long eww_proc_private_bytes(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%ld/smaps_rollup", (long)pid);
+    if (read_file(path, buf, sizeof buf) <= 0)
+        return -1;
+    long long clean = status_field(buf, "Private_Clean");
+    long long dirty = status_field(buf, "Private_Dirty");
+    if (clean < 0 || dirty < 0)
+        return -1;
+    return clean + dirty;
+}
+
+long eww_proc_waiting_in(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%ld/syscall", (long)pid);
+    if (read_file(path, buf, sizeof buf) <= 0)
+        return -2;
+    if (strncmp(buf, "running", 7) == 0)
+        return -1;
+    char *end;
+    long nr = strtol(buf, &end, 10);
+    return end == buf ? -2 : nr;
+}

@@ -30,4 +30,13 @@ long eww_proc_owner(pid_t pid);
 /* True when a process with this pid exists (even if owned by another user). */
 int eww_proc_alive(pid_t pid);
 
+/* Memory that is the process's own and no other's (Private_Clean + Private_Dirty of
+ * /proc/PID/smaps_rollup), in bytes: for a forked copy, what copy-on-write has cost so far.
+ * -1 when it cannot be read. */
+long long eww_proc_private_bytes(pid_t pid);
+
+/* The system call the process's (only) thread is blocked in (/proc/PID/syscall), -1 when it
+ * is running, -2 when it cannot be known. */
+long eww_proc_waiting_in(pid_t pid);
+
 #endif

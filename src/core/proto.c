@@ -17,7 +17,7 @@ static const char *const frame_names[] = {
     [EWW_FRAME_PROMPT] = "PROMPT",       [EWW_FRAME_INPUT] = "INPUT",
     [EWW_FRAME_INTERRUPT] = "INTERRUPT", [EWW_FRAME_EOF] = "EOF",
     [EWW_FRAME_PROGRESS] = "PROGRESS",   [EWW_FRAME_DATA] = "DATA",
-    [EWW_FRAME_COMPLETE] = "COMPLETE",
+    [EWW_FRAME_COMPLETE] = "COMPLETE",   [EWW_FRAME_STATE] = "STATE",
 };
 
 const char *eww_frame_name(int type)

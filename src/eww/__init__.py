@@ -44,6 +44,8 @@ _DEFAULTS = {
     "max_names": 1000,
     "sample_memory": None,
     "client_timeout": 30.0,
+    "snapshot": True,
+    "snapshot_memory": None,
 }
 _hooks_installed = False
 
@@ -68,6 +70,8 @@ def _start(options):
         argv=[str(a) for a in sys.argv],
         python=" ".join(sys.version.split()),
         executable=sys.executable or "",
+        snapshot=bool(options["snapshot"]),
+        snapshot_memory=int(options["snapshot_memory"] or 0),
     )
 
 
@@ -104,6 +108,12 @@ def embed(**options):
         from a native thread (default: off)
       ``client_timeout``: seconds a client may leave the console's output unread before
         its session is ended (default 30)
+      ``snapshot``: answer heap commands (summary, diff, growth, chain, backrefs, leaking)
+        on a forked copy of the process, so that the app runs on meanwhile (default True;
+        False walks the live heap with the GIL held, as pympler and objgraph do)
+      ``snapshot_memory``: MiB of its own memory (copy-on-write) the copy may reach before
+        it is stopped (default: the larger of 1024 and 1.25 times the app's RSS, at most
+        80% of the memory available)
 
     Calling it again while the console runs does nothing. With ``EWW_DISABLE=1`` in the
     environment it does nothing at all. If the console cannot start (for example the socket
@@ -125,6 +135,11 @@ def embed(**options):
     for key in ("max_sessions", "max_datapoints", "max_names"):
         if not isinstance(merged[key], int) or isinstance(merged[key], bool):
             raise TypeError(f"{key} must be an int")
+    if not isinstance(merged["snapshot"], bool):
+        raise TypeError("snapshot must be True or False")
+    value = merged["snapshot_memory"]
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise TypeError("snapshot_memory must be a number of MiB (an int) or None")
     for key in ("handshake_timeout", "sample_memory", "client_timeout"):
         value = merged[key]
         if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):

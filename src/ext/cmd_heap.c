@@ -13,6 +13,7 @@
 
 #include "mem.h"
 #include "commands.h"
+#include "snapshot.h"
 #include "heap.h"
 #include "json.h"
 #include "proto.h"
@@ -42,6 +43,56 @@ void commands_state_free(void *state)
     heap_snapshot_free(&st->base);
     eww_free(st->peaks);
     eww_free(st);
+}
+
+/* The state as bytes, for a snapshot child to give back (snapshot.c): the struct, then the
+ * baseline's rows, then the peaks. Type pointers stay identities (the same address space). */
+int commands_state_pack(const void *state, eww_buf *out)
+{
+    const heap_state *st = state;
+    if (!st)
+        return 0;
+    int rc = eww_buf_append(out, st, sizeof *st);
+    if (st->base.n)
+        rc |= eww_buf_append(out, st->base.rows, st->base.n * sizeof *st->base.rows);
+    if (st->npeaks)
+        rc |= eww_buf_append(out, st->peaks, st->npeaks * sizeof *st->peaks);
+    return rc ? -1 : 0;
+}
+
+int commands_state_unpack(const void *data, size_t n, void **state)
+{
+    if (n == 0)
+        return 0; /* the child had none: nothing changed */
+    heap_state *st = eww_calloc(1, sizeof *st);
+    if (!st || n < sizeof *st) {
+        eww_free(st);
+        return -1;
+    }
+    memcpy(st, data, sizeof *st);
+    const unsigned char *p = (const unsigned char *)data + sizeof *st;
+    st->base.rows = NULL;
+    st->peaks = NULL;
+    if (st->base.n > n || st->npeaks > n) {
+        eww_free(st);
+        return -1;
+    }
+    size_t rows = st->base.n * sizeof *st->base.rows, peaks = st->npeaks * sizeof *st->peaks;
+    if (n != sizeof *st + rows + peaks) {
+        eww_free(st);
+        return -1;
+    }
+    st->base.rows = eww_malloc(rows ? rows : 1);
+    st->peaks = eww_malloc(peaks ? peaks : 1);
+    if (!st->base.rows || !st->peaks) {
+        commands_state_free(st);
+        return -1;
+    }
+    memcpy(st->base.rows, p, rows);
+    memcpy(st->peaks, p + rows, peaks);
+    commands_state_free(*state);
+    *state = st;
+    return 0;
 }
 
 static heap_state *session_state(reply *r)
@@ -209,9 +260,11 @@ static int summary_python(reply *r, void *arg)
         }
         rc |= eww_buf_printf(&b,
                              "], \"objects\": %llu, \"size\": %llu, \"unknown\": %llu, "
-                             "\"types_total\": %zu, \"seconds\": %.6f, \"engine_bytes\": %zu}\n",
+                             "\"types_total\": %zu, \"seconds\": %.6f, \"engine_bytes\": %zu, "
+                             "\"snapshot\": %s, \"snapshot_bytes\": %lld}\n",
                              (unsigned long long)s.objects, (unsigned long long)s.bytes,
-                             (unsigned long long)s.unknown, s.n, s.seconds, s.engine_bytes);
+                             (unsigned long long)s.unknown, s.n, s.seconds, s.engine_bytes,
+                             snapshot_in_child() ? "true" : "false", snapshot_child_bytes());
         if (rc == 0)
             reply_write(r, b.data, b.len);
         eww_buf_free(&b);
@@ -219,13 +272,24 @@ static int summary_python(reply *r, void *arg)
         print_table(r, s.rows, shown, 0);
         char total[32];
         pp_size(total, sizeof total, (double)s.bytes, 0);
-        reply_printf(r, "%llu objects of %zu types, %s in all (walked in %.3f s)\n",
-                     (unsigned long long)s.objects, s.n, total, s.seconds);
-        if (s.unknown)
+        char where[64] = "";
+        long long own = snapshot_child_bytes();
+        if (own >= 0)
+            snprintf(where, sizeof where, " on a snapshot of +%.1f MiB", (double)own / 1048576);
+        else if (snapshot_in_child())
+            snprintf(where, sizeof where, " on a snapshot");
+        reply_printf(r, "%llu objects of %zu types, %s in all (walked in %.3f s%s)\n",
+                     (unsigned long long)s.objects, s.n, total, s.seconds, where);
+        if (s.unknown > s.not_run)
             reply_printf(r,
                          "%llu objects of unknown size (their __sizeof__ raised or returned "
                          "nonsense)\n",
-                         (unsigned long long)s.unknown);
+                         (unsigned long long)(s.unknown - s.not_run));
+        if (s.not_run)
+            reply_printf(r,
+                         "%llu objects of unknown size: their __sizeof__ is Python code, which "
+                         "is not run on a snapshot (embed(snapshot=False) runs it, in the app)\n",
+                         (unsigned long long)s.not_run);
     }
     heap_snapshot_free(&s);
     return EWW_STATUS_OK;
@@ -236,7 +300,7 @@ int cmd_summary(reply *r, int argc, const char **argv)
     summary_opts o = {0};
     if (parse_summary(r, argc, argv, &o) != 0)
         return EWW_STATUS_FAILED;
-    return reply_with_python(r, summary_python, &o);
+    return reply_with_heap(r, "summary", summary_python, &o);
 }
 
 static int diff_python(reply *r, void *arg)
@@ -289,7 +353,7 @@ int cmd_diff(reply *r, int argc, const char **argv)
 {
     if (argc > 1)
         return commands_bad_argument(r, "diff", argv[1]);
-    return reply_with_python(r, diff_python, NULL);
+    return reply_with_heap(r, "diff", diff_python, NULL);
 }
 
 /* ---- growth ------------------------------------------------------------------------ */
@@ -404,7 +468,7 @@ int cmd_growth(reply *r, int argc, const char **argv)
         if (commands_count_option(r, "growth", "rows", argc, argv, &i, 1000000, &limit))
             return EWW_STATUS_FAILED;
     }
-    return reply_with_python(r, growth_python, &limit);
+    return reply_with_heap(r, "growth", growth_python, &limit);
 }
 
 /* ---- garbage ----------------------------------------------------------------------- */

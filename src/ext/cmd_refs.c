@@ -14,6 +14,7 @@
 
 #include "mem.h"
 #include "commands.h"
+#include "snapshot.h"
 #include "dot.h"
 #include "facts.h"
 #include "fmt.h"
@@ -533,7 +534,7 @@ int cmd_chain(reply *r, int argc, const char **argv)
     }
     if (!a.what)
         return commands_usage_error(r, "chain", "missing", "TYPE|ID");
-    return reply_with_python(r, chain_python, &a);
+    return reply_with_heap(r, "chain", chain_python, &a);
 }
 
 /* ---- backrefs: the graph of referrers (graph.c), drawn by the client ----------------- */
@@ -732,7 +733,7 @@ int cmd_backrefs(reply *r, int argc, const char **argv)
     }
     if (!a.what)
         return commands_usage_error(r, "backrefs", "missing", "TYPE|ID");
-    return reply_with_python(r, backrefs_python, &a);
+    return reply_with_heap(r, "backrefs", backrefs_python, &a);
 }
 
 static int by_count_then_name(const void *a, const void *b, void *ctx)
@@ -792,7 +793,7 @@ int cmd_leaking(reply *r, int argc, const char **argv)
         if (commands_count_option(r, "leaking", "rows", argc, argv, &i, 100000, &limit))
             return EWW_STATUS_FAILED;
     }
-    return reply_with_python(r, leaking_python, &limit);
+    return reply_with_heap(r, "leaking", leaking_python, &limit);
 }
 
 /* ---- trace and where (tracemalloc, through eww/_where.py) ---------------------------- */

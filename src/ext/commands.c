@@ -22,6 +22,7 @@
 
 static int cmd_help(reply *r, int argc, const char **argv);
 static int cmd_info(reply *r, int argc, const char **argv);
+static int cmd_snapshot(reply *r, int argc, const char **argv);
 
 static const command table[] = {
     {"help", "help [COMMAND]", "list the commands, or show how to use one",
@@ -154,6 +155,13 @@ static const command table[] = {
      "completes names (with libedit). Every statement raises the audit event eww.repl.exec.\n"
      "  -q   no banner ('eww PID repl -q < script.py' runs a script, status 1 if it raised)\n",
      cmd_repl, 1},
+    {"snapshot", "snapshot [on|off]", "heap commands on a forked copy of the app, or in it",
+     "Shows, or sets for this connection, where heap commands (summary, diff, growth,\n"
+     "chain, backrefs, leaking) walk: 'on' (the default unless embed(snapshot=False)) on a\n"
+     "forked copy of the app that answers while the app runs on; 'off' on the live heap in\n"
+     "the app, with the GIL held for the whole walk (as pympler and objgraph do), which also\n"
+     "runs __sizeof__ methods written in Python.\n",
+     cmd_snapshot, 0},
     {"exec", "exec CODE", "run Python code inside the app and print its output",
      "Runs CODE (one or more statements) in a fresh copy of the app's __main__ namespace,\n"
      "prints what it writes and its traceback if it raises (exit status 1); a last\n"
@@ -293,6 +301,30 @@ static int shell_quote(eww_buf *b, const char *arg)
     for (const char *s = arg; rc == 0 && *s; s++)
         rc = *s == '\'' ? eww_buf_puts(b, "'\\''") : eww_buf_putc(b, *s);
     return rc == 0 ? eww_buf_putc(b, '\'') : rc;
+}
+
+static int cmd_snapshot(reply *r, int argc, const char **argv)
+{
+    if (argc > 2 || (argc == 2 && strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0))
+        return commands_usage_error(r, "snapshot", "takes on or off, not",
+                                    argc > 2 ? argv[2] : argv[1]);
+    const server_options *o = server_get_options();
+    if (argc == 2 && strcmp(argv[1], "on") == 0 && !o->snapshot) {
+        reply_error(r, "snapshot: snapshots are off for this app (embed(snapshot=False))");
+        return EWW_STATUS_FAILED;
+    }
+    if (argc == 2)
+        r->in_process = strcmp(argv[1], "off") == 0;
+    if (!o->snapshot || r->in_process)
+        reply_printf(r, "Heap commands walk the live heap in the app (the GIL held meanwhile).\n");
+    else if (o->snapshot_memory_mb)
+        reply_printf(r,
+                     "Heap commands walk a snapshot: a forked copy of the app (at most %ld MiB "
+                     "of its own).\n",
+                     o->snapshot_memory_mb);
+    else
+        reply_printf(r, "Heap commands walk a snapshot: a forked copy of the app.\n");
+    return EWW_STATUS_OK;
 }
 
 static int cmd_info(reply *r, int argc, const char **argv)

@@ -2,7 +2,7 @@
 #ifndef EWW_COMMANDS_H
 #define EWW_COMMANDS_H
 
-#include "server.h"
+#include "reply.h"
 
 typedef int (*command_fn)(reply *r, int argc, const char **argv);
 
@@ -53,6 +53,11 @@ int cmd_trace(reply *r, int argc, const char **argv);
 int cmd_where(reply *r, int argc, const char **argv);
 /* Free a session's command state (C memory only: called without the GIL). */
 void commands_state_free(void *state);
+/* A session's command state as bytes (appended to out; nothing for none), and back: unpack
+ * replaces *state (freeing the old) with what pack wrote. 0, or -1 (out of memory, or bytes
+ * that are not a state). C memory only. */
+int commands_state_pack(const void *state, eww_buf *out);
+int commands_state_unpack(const void *data, size_t n, void **state);
 int cmd_exec(reply *r, int argc, const char **argv);
 
 /* Space-separated names, for the greeting (client-side completion). */

@@ -39,6 +39,14 @@
 
 enum { SZ_UNSET, SZ_OBJECT, SZ_CFUNC, SZ_GETSIZEOF };
 
+/* Set in a snapshot child: the walk holds no references (see heap_no_references). */
+static int no_refs;
+
+void heap_no_references(void)
+{
+    no_refs = 1;
+}
+
 typedef struct tentry {
     PyTypeObject *type; /* NULL: empty slot */
     uint64_t count, size, unknown;
@@ -86,7 +94,8 @@ static int push(walk *w, PyObject *o)
         w->stack = s;
         w->cap = cap;
     }
-    Py_INCREF(o);
+    if (!no_refs)
+        Py_INCREF(o);
     w->stack[w->sp++] = o;
     return 0;
 }
@@ -267,7 +276,8 @@ static void walk_from(walk *w, PyObject *o)
         traverseproc tr = Py_TYPE(x)->tp_traverse;
         if (account(w, x) && tr && PyObject_IS_GC(x))
             tr(x, visit, w);
-        Py_DECREF(x);
+        if (!no_refs)
+            Py_DECREF(x);
     }
 }
 
@@ -315,8 +325,10 @@ static void size_deferred(walk *w, heap_snapshot *s, int python)
     for (size_t i = 0; i < w->nlater; i++) {
         struct later *l = &w->later[i];
         if (w->progress && s && python && !w->stopped)
-            report(w, w->walked + i);          /* stopping now leaves the rest unknown */
-        int call = s && python && !w->stopped; /* sizes not asked for are unknown */
+            report(w, w->walked + i); /* stopping now leaves the rest unknown */
+        /* Sizes not asked for are unknown; so are those of a snapshot child, where Python
+         * code must not run (snapshot.c). */
+        int call = s && python && !w->stopped && !no_refs;
         Py_ssize_t n = call ? as_size(PyObject_CallOneArg(w->getsizeof, l->o)) : -1;
         Py_DECREF(l->o);
         if (!s)
@@ -334,6 +346,7 @@ static void size_deferred(walk *w, heap_snapshot *s, int python)
         if (n < 0) {
             s->rows[lo].unknown++;
             s->unknown++;
+            s->not_run += python && no_refs;
         } else {
             s->rows[lo].size += (uint64_t)n;
             s->bytes += (uint64_t)n;
@@ -439,7 +452,7 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
     out->engine_bytes = w.seen.bytes + w.cap * sizeof *w.stack + w.tcap * sizeof *w.types +
                         (size_t)PyList_GET_SIZE(seeds) * sizeof(PyObject *) + sizeof(PyListObject);
 done:
-    while (w.sp > 0)
+    while (w.sp > 0 && !no_refs)
         Py_DECREF(w.stack[--w.sp]);
     eww_free(w.stack);
     eww_free(w.types);

@@ -22,6 +22,7 @@ typedef struct heap_snapshot {
     uint64_t objects, bytes, unknown;
     double seconds;      /* how long the walk took */
     size_t engine_bytes; /* memory the walk used (C memory and the seed list) */
+    uint64_t not_run;    /* of `unknown`: a __sizeof__ in Python, not run in a snapshot child */
 } heap_snapshot;
 
 /* Called often during a walk (every few thousand objects) with the objects walked so far;
@@ -51,5 +52,10 @@ void heap_snapshot_free(heap_snapshot *s);
 PyObject *heap_cyclic_garbage(void);
 /* Rows whose count or size changed from before to after; *out is malloc'd. */
 int heap_diff(const heap_snapshot *before, const heap_snapshot *after, heap_row **out, size_t *n);
+
+/* For a snapshot child (snapshot.c), before any walk: walks hold no reference to the objects
+ * they have yet to visit. Nothing frees an object there (no other thread, no Python code
+ * during the walk), and every reference count written is a page of the app copied. */
+void heap_no_references(void);
 
 #endif

@@ -39,17 +39,29 @@ static int copy_str(char *dst, size_t cap, PyObject *s, const char *what)
 static PyObject *eww_start(PyObject *mod, PyObject *args, PyObject *kwargs)
 {
     (void)mod;
-    static char *kw[] = {"path",      "max_sessions",  "handshake_timeout", "max_datapoints",
-                         "max_names", "sample_memory", "client_timeout",    "program",
-                         "argv",      "python",        "executable",        NULL};
+    static char *kw[] = {"path",
+                         "max_sessions",
+                         "handshake_timeout",
+                         "max_datapoints",
+                         "max_names",
+                         "sample_memory",
+                         "client_timeout",
+                         "program",
+                         "argv",
+                         "python",
+                         "executable",
+                         "snapshot",
+                         "snapshot_memory",
+                         NULL};
     PyObject *path, *program, *argv, *python, *executable;
-    int max_sessions;
+    int max_sessions, snapshot = 1;
+    Py_ssize_t snapshot_memory = 0;
     double handshake_timeout, sample_memory, client_timeout;
     Py_ssize_t max_datapoints, max_names;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidnnddUO!UU:start", kw, &path, &max_sessions,
-                                     &handshake_timeout, &max_datapoints, &max_names,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidnnddUO!UU|pn:start", kw, &path,
+                                     &max_sessions, &handshake_timeout, &max_datapoints, &max_names,
                                      &sample_memory, &client_timeout, &program, &PyList_Type, &argv,
-                                     &python, &executable))
+                                     &python, &executable, &snapshot, &snapshot_memory))
         return NULL;
     server_options o;
     server_facts f;
@@ -100,6 +112,13 @@ static PyObject *eww_start(PyObject *mod, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     o.send_timeout_ms = (int)(client_timeout * 1000);
+    if (snapshot_memory != 0 && (snapshot_memory < 16 || snapshot_memory > 1048576)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "snapshot_memory must be a number of MiB from 16 to 1048576 (or None)");
+        return NULL;
+    }
+    o.snapshot = snapshot;
+    o.snapshot_memory_mb = (long)snapshot_memory;
     if (copy_str(f.program, sizeof f.program, program, "program") < 0 ||
         copy_str(f.python, sizeof f.python, python, "python") < 0 ||
         copy_str(f.executable, sizeof f.executable, executable, "executable") < 0)

@@ -4,7 +4,7 @@
 
 #include "pycompat.h"
 
-#include "server.h"
+#include "reply.h"
 
 /* Add the ReplIO type to the module. GIL held. */
 int repl_init(PyObject *module);

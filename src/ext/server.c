@@ -54,9 +54,8 @@
 #include "proto.h"
 #include "sampler.h"
 
-#define REFUSE_TIMEOUT_MS 200   /* refusals are best effort: never stall the listener */
-#define STOP_GRACE_MS     1500  /* how long server_stop() waits for sessions to end */
-#define REPLY_CHUNK       65536 /* output is sent in frames of at most this size */
+#define REFUSE_TIMEOUT_MS 200  /* refusals are best effort: never stall the listener */
+#define STOP_GRACE_MS     1500 /* how long server_stop() waits for sessions to end */
 #define MAX_ARGS          256
 
 enum { STOPPED, RUNNING, STOPPING };
@@ -167,6 +166,11 @@ static int session_verdict(session *s, int wait, char *msg, size_t msglen)
     return msg[0] == '\0';
 }
 
+int server_session_verdict(void *session, int wait, char *msg, size_t msglen)
+{
+    return session_verdict(session, wait, msg, msglen);
+}
+
 /* ---- small helpers ----------------------------------------------------------------- */
 
 static void init_cond(void)
@@ -207,178 +211,6 @@ static void refuse(int fd, const char *msg)
 {
     eww_send_frame(fd, EWW_FRAME_ERROR, 0, msg, strlen(msg), REFUSE_TIMEOUT_MS);
     close(fd);
-}
-
-/* ---- replies ----------------------------------------------------------------------- */
-
-int reply_flush(reply *r)
-{
-    if (r->broken)
-        return -1;
-    size_t off = 0;
-    while (off < r->out.len) {
-        size_t n = r->out.len - off;
-        if (n > REPLY_CHUNK)
-            n = REPLY_CHUNK;
-        if (eww_send_frame(r->fd, EWW_FRAME_OUTPUT, 0, r->out.data + off, n,
-                           server_send_timeout_ms()) < 0) {
-            r->broken = 1;
-            eww_buf_reset(&r->out);
-            return -1;
-        }
-        off += n;
-    }
-    eww_buf_reset(&r->out);
-    return 0;
-}
-
-int reply_write(reply *r, const void *p, size_t n)
-{
-    if (r->broken)
-        return -1;
-    if (eww_buf_append(&r->out, p, n) < 0) {
-        r->broken = 1;
-        return -1;
-    }
-    return r->out.len >= REPLY_CHUNK ? reply_flush(r) : 0;
-}
-
-int reply_printf(reply *r, const char *fmt, ...)
-{
-    char small[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    if ((size_t)n < sizeof small)
-        return reply_write(r, small, (size_t)n);
-    char *big = eww_malloc((size_t)n + 1);
-    if (!big) {
-        r->broken = 1;
-        return -1;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    int rc = reply_write(r, big, (size_t)n);
-    eww_free(big);
-    return rc;
-}
-
-int reply_error(reply *r, const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (reply_flush(r) < 0)
-        return -1;
-    if (eww_send_frame(r->fd, EWW_FRAME_ERROR, 0, msg, strlen(msg), server_send_timeout_ms()) < 0) {
-        r->broken = 1;
-        return -1;
-    }
-    return 0;
-}
-
-int reply_buffer(reply *r, eww_buf *b, int rc, const char *command)
-{
-    if (rc == 0 && b->data)
-        reply_write(r, b->data, b->len);
-    eww_buf_free(b);
-    if (rc == 0)
-        return EWW_STATUS_OK;
-    reply_error(r, "%s: out of memory", command);
-    return EWW_STATUS_FAILED;
-}
-
-int reply_progress(reply *r, const char *text)
-{
-    if (r->broken || reply_flush(r) < 0)
-        return -1;
-    if (eww_send_frame(r->fd, EWW_FRAME_PROGRESS, 0, text, strlen(text), server_send_timeout_ms()) <
-        0) {
-        r->broken = 1;
-        return -1;
-    }
-    return 0;
-}
-
-int reply_data(reply *r, const char *data, size_t n)
-{
-    if (reply_flush(r) < 0)
-        return -1;
-    do {
-        size_t k = n > EWW_FRAME_MAX ? EWW_FRAME_MAX : n;
-        int flags = n > k ? EWW_FLAG_MORE : 0;
-        if (eww_send_frame(r->fd, EWW_FRAME_DATA, flags, data, k, server_send_timeout_ms()) < 0) {
-            r->broken = 1;
-            return -1;
-        }
-        data += k;
-        n -= k;
-    } while (n > 0);
-    return 0;
-}
-
-static double mono_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-int reply_tick(reply *r, int *progress, double *seconds)
-{
-    double now = mono_seconds();
-    if (progress) {
-        *progress = now >= r->next_report;
-        if (*progress)
-            r->next_report = now + 1.0;
-        if (seconds)
-            *seconds = now - r->started;
-    }
-    if (r->cancelled || r->broken)
-        return r->cancelled = 1;
-    if (now < r->next_poll || !r->conn)
-        return 0;
-    r->next_poll = now + 0.02;
-    for (;;) {
-        eww_frame f;
-        int rc = eww_conn_recv(r->conn, &f, 0);
-        if (rc == EWW_ETIMEOUT)
-            return 0;
-        if (rc < 0) { /* gone (or talking nonsense): stop, and end the session after */
-            r->broken = 1;
-            return r->cancelled = 1;
-        }
-        if (f.type == EWW_FRAME_INTERRUPT)
-            return r->cancelled = 1;
-        /* anything else now (late keystrokes of a REPL) means nothing: dropped */
-    }
-}
-
-int reply_stopped(reply *r, const char *command)
-{
-    reply_error(r, "%s: stopped by the client (Ctrl-C)", command);
-    return EWW_STATUS_FAILED;
-}
-
-int reply_with_python(reply *r, int (*fn)(reply *r, void *arg), void *arg)
-{
-    char msg[256];
-    if (!session_verdict(r->session, 1, msg, sizeof msg)) {
-        reply_error(r, "%s", msg);
-        return EWW_STATUS_FAILED;
-    }
-    if (reply_flush(r) < 0)
-        return EWW_STATUS_FAILED;
-    PyGILState_STATE gs = PyGILState_Ensure();
-    int status = fn(r, arg);
-    PyGILState_Release(gs);
-    return status;
 }
 
 /* ---- sessions ---------------------------------------------------------------------- */
@@ -494,6 +326,9 @@ static void *session_main(void *arg)
     r.fd = s->fd;
     r.broken = 0;
     r.cancelled = 0;
+    r.in_process = 0;
+    r.after_done = NULL;
+    r.reap_pid = 0;
     r.started = r.next_poll = r.next_report = 0;
     eww_buf_init(&r.out, 16u << 20);
 
@@ -533,15 +368,20 @@ static void *session_main(void *arg)
             status = EWW_STATUS_OK;
         } else {
             r.cancelled = 0;
-            r.started = mono_seconds();
+            r.started = reply_now();
             r.next_poll = r.started;
             r.next_report = r.started + 1.0;
             status = commands_dispatch(&r, argc, argv);
         }
-        if (reply_flush(&r) < 0)
-            break;
+        int sent = reply_flush(&r);
         unsigned char st = (unsigned char)status;
-        if (eww_send_frame(s->fd, EWW_FRAME_DONE, 0, &st, 1, server_send_timeout_ms()) < 0)
+        if (sent == 0)
+            sent = eww_send_frame(s->fd, EWW_FRAME_DONE, 0, &st, 1, server_send_timeout_ms());
+        if (r.after_done) { /* work left for after the answer (a snapshot to reap) */
+            r.after_done(&r);
+            r.after_done = NULL;
+        }
+        if (sent < 0)
             break;
     }
 done:
@@ -664,20 +504,6 @@ static void *listener_main(void *arg)
         }
     }
     return NULL;
-}
-
-void python_error_text(char *out, size_t outlen)
-{
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyObject *text = value ? PyObject_Str(value) : NULL;
-    const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
-    snprintf(out, outlen, "%s", t ? t : "(no message)");
-    PyErr_Clear();
-    Py_XDECREF(text);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
 }
 
 /* ---- auditor ----------------------------------------------------------------------- */

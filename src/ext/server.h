@@ -9,98 +9,13 @@
 #ifndef EWW_SERVER_H
 #define EWW_SERVER_H
 
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
-
-#include "buf.h"
-#include "sock.h"
-
-typedef struct server_options {
-    char path[EWW_PATH_MAX]; /* "" = <default dir>/<pid>.sock */
-    int max_sessions;
-    int handshake_timeout_ms;
-    double sample_memory; /* seconds between RSS samples into the graph "memory"; 0: none */
-    int send_timeout_ms;  /* a client that takes no data for this long loses its session */
-} server_options;
-
-/* What `info` and the greeting say about the process, captured (with the GIL) at start so
- * that they can be answered without it. */
-typedef struct server_facts {
-    char program[256];
-    char python[512];
-    char argv[4096]; /* the arguments, each NUL-terminated */
-    size_t argv_len; /* bytes used in argv */
-    char executable[1024];
-} server_facts;
+#include "console.h"
 
 int server_start(const server_options *opts, const server_facts *facts, char *err, size_t errlen);
 void server_stop(void);
 int server_running(void);
-/* Copies the socket path into out ("" when not running). */
-void server_socket_path(char *out, size_t outlen);
 /* 1 when a console was started again in this forked child, 0 when none ran before the fork,
  * -1 on failure (err says why). */
 int server_after_fork_child(char *err, size_t errlen);
-
-/* Read-only views for command handlers (no lock needed: set before threads start). */
-const server_facts *server_get_facts(void);
-const server_options *server_get_options(void);
-int server_session_count(void);
-int server_send_timeout_ms(void);
-
-/* A command's way to answer its client. Output is buffered and sent as OUTPUT frames when
- * the buffer fills and at the end; errors go out as ERROR frames in order with the output.
- * Once a send fails (client gone, or not reading) every later call fails fast. */
-typedef struct reply {
-    void *session; /* the session being answered (server.c's) */
-    uint64_t session_id;
-    struct eww_conn *conn; /* the session's connection (the REPL reads it while it runs) */
-    void **state;          /* per-session state of commands (diff's baseline), or NULL */
-    int fd;
-    eww_buf out;
-    int broken;         /* a send failed; the session ends after this command */
-    int cancelled;      /* the client asked this command to stop (reply_tick) */
-    double started;     /* when the command began (monotonic seconds) */
-    double next_poll;   /* reply_tick: when to look at the socket next */
-    double next_report; /* reply_tick: when a progress line is due */
-} reply;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-int reply_printf(reply *r, const char *fmt, ...);
-int reply_write(reply *r, const void *p, size_t n);
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-int reply_error(reply *r, const char *fmt, ...);
-int reply_flush(reply *r);
-/* The end of a command that built its answer in b: send it and return EWW_STATUS_OK, or,
- * when building it failed (rc != 0), say "<command>: out of memory" and fail. Frees b. */
-int reply_buffer(reply *r, eww_buf *b, int rc, const char *command);
-/* Tell the client how a long command is going (a PROGRESS frame; shown on a terminal). */
-int reply_progress(reply *r, const char *text);
-/* For long commands, called often (every few thousand objects; it costs a clock read, and a
- * poll() of the socket every 20 ms): 1 when the client asked the command to stop, by Ctrl-C
- * (an INTERRUPT frame) or by leaving. Never blocks and never needs the GIL. When progress
- * is not NULL, *progress is set to 1 when a progress line is due (after the first second,
- * then about every second), with the seconds since the command began in *seconds. */
-int reply_tick(reply *r, int *progress, double *seconds);
-/* The error a stopped command ends with ("summary: stopped by the client (Ctrl-C)").
- * EWW_STATUS_FAILED. */
-int reply_stopped(reply *r, const char *command);
-
-/* Send structured data for the client (DATA frames, split at EWW_FRAME_MAX with MORE). */
-int reply_data(reply *r, const char *data, size_t n);
-
-/* Run fn with the GIL held, for a command that needs Python state. Waits first for this
- * session's audit verdict (a refused session gets an error instead), and flushes what the
- * command has written so far, so the user sees the GIL-free part of an answer even while the
- * app holds the GIL. Returns fn's result, or EWW_STATUS_FAILED. */
-int reply_with_python(reply *r, int (*fn)(reply *r, void *arg), void *arg);
-
-/* The pending Python exception's str() into out, and the exception cleared. GIL held. */
-void python_error_text(char *out, size_t outlen);
 
 #endif

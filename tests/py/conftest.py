@@ -79,6 +79,11 @@ class Raw:
 
     def command(self, *argv):
         self.send(frame(COMMAND, b"".join(a.encode() + b"\0" for a in argv)))
+        return self.until_done()
+
+    def until_done(self, progress=None):
+        """The answer of the command sent last: (status, output, errors); its PROGRESS
+        lines are appended to `progress` when given."""
         out, err = b"", b""
         while True:
             f = self.recv_frame()
@@ -89,6 +94,8 @@ class Raw:
                 out += payload
             elif ftype == ERROR:
                 err += payload
+            elif ftype == PROGRESS and progress is not None:
+                progress.append(payload.decode())
             elif ftype == DONE:
                 return payload[0], out.decode(), err.decode()
 

@@ -25,14 +25,30 @@ def test_client_does_not_link_libpython():
 
 
 def test_nothing_in_the_host_calls_exit_or_abort():
+    """Only a snapshot child (snapshot.c's child_main, a copy of the app that must leave
+    without atexit or a stdio flush) may call _exit(); nothing may call exit() or abort()."""
     pattern = re.compile(r"(^|[^_\w])(abort|exit|_exit|quick_exit)\s*\(")
+    child_exit = re.compile(r"(^|[^_\w])_exit\s*\(")
     offenders = []
+    child_exits = 0
     for p in c_files("src/core", "src/ext"):
+        in_child = False
         for n, line in enumerate(p.read_text().splitlines(), 1):
+            if p.name == "snapshot.c" and line.startswith("static void child_main("):
+                in_child = True
+            elif in_child and line == "}":
+                in_child = False
             code = re.sub(r'"(\\.|[^"\\])*"', '""', line).split("//")[0]  # not in strings
-            if pattern.search(code) and not code.lstrip().startswith(("*", "/*")):
-                offenders.append(f"{p.name}:{n}: {line.strip()}")
+            code = re.sub(r"/\*.*?\*/", "", code)  # nor in comments
+            if not pattern.search(code) or code.lstrip().startswith(("*", "/*")):
+                continue
+            if in_child and child_exit.search(code) and not re.search(
+                    r"(^|[^_\w])(abort|exit|quick_exit)\s*\(", code):
+                child_exits += 1
+                continue
+            offenders.append(f"{p.name}:{n}: {line.strip()}")
     assert offenders == []
+    assert child_exits > 0  # the exemption is still needed, and still found
 
 
 def test_gil_ensure_and_release_are_paired_per_function():
