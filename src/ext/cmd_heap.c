@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "commands.h"
 #include "snapshot.h"
+#include "facts.h"
 #include "heap.h"
 #include "json.h"
 #include "proto.h"
@@ -473,19 +474,173 @@ int cmd_growth(reply *r, int argc, const char **argv)
 
 /* ---- garbage ----------------------------------------------------------------------- */
 
+/* Objects of one type name: how many, and the IDs of the first few. */
+typedef struct gtype {
+    PyTypeObject *type;
+    char name[200];
+    uint64_t n;
+    char ex[3][24];
+    int nex;
+} gtype;
+
+static int by_count_desc(const void *a, const void *b, void *ctx)
+{
+    (void)ctx;
+    const gtype *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+static int gtype_by_name(const void *a, const void *b, void *ctx)
+{
+    (void)ctx;
+    return strcmp(((const gtype *)a)->name, ((const gtype *)b)->name);
+}
+
+/* Group a list's objects by type name, most first. *out is NULL (and *n 0) for none; -1
+ * when out of memory. Only C facts: names from facts_type_name, no object kept. */
+static int group_by_type(PyObject *list, gtype **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *o = PyList_GET_ITEM(list, i);
+        size_t k = 0;
+        while (k < *n && (*out)[k].type != Py_TYPE(o))
+            k++;
+        if (k == *n) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 16;
+                gtype *g = eww_realloc(*out, cap * sizeof *g);
+                if (!g)
+                    return -1;
+                *out = g;
+            }
+            memset(&(*out)[k], 0, sizeof **out);
+            (*out)[k].type = Py_TYPE(o);
+            facts_type_name(Py_TYPE(o), (*out)[k].name, sizeof(*out)[k].name);
+            (*n)++;
+        }
+        gtype *g = &(*out)[k];
+        g->n++;
+        if (g->nex < 3)
+            snprintf(g->ex[g->nex++], sizeof g->ex[0], "0x%lx", (unsigned long)(uintptr_t)o);
+    }
+    /* Two types of one name (two classes Foo in a module) are one row, as objgraph's. */
+    eww_sort(*out, *n, sizeof **out, gtype_by_name, NULL);
+    size_t m = 0;
+    for (size_t i = 0; i < *n; i++) {
+        gtype *g = &(*out)[i];
+        if (m && strcmp((*out)[m - 1].name, g->name) == 0) {
+            gtype *d = &(*out)[m - 1];
+            d->n += g->n;
+            for (int e = 0; e < g->nex && d->nex < 3; e++)
+                memcpy(d->ex[d->nex++], g->ex[e], sizeof d->ex[0]);
+        } else {
+            (*out)[m++] = *g;
+        }
+    }
+    *n = m;
+    eww_sort(*out, *n, sizeof **out, by_count_desc, NULL);
+    return 0;
+}
+
+static size_t name_width(const gtype *g, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w = strlen(g[i].name) > w ? strlen(g[i].name) : w;
+    return w;
+}
+
+/* The collector's totals since start, from gc.get_stats(). */
+static void gc_totals(PyObject *gc, long long *collections, long long *collected)
+{
+    *collections = *collected = 0;
+    PyObject *stats = PyObject_CallMethod(gc, "get_stats", NULL);
+    for (Py_ssize_t i = 0; stats && PyList_Check(stats) && i < PyList_GET_SIZE(stats); i++) {
+        PyObject *d = PyList_GET_ITEM(stats, i);
+        PyObject *a = PyDict_Check(d) ? PyDict_GetItemString(d, "collections") : NULL;
+        PyObject *b = PyDict_Check(d) ? PyDict_GetItemString(d, "collected") : NULL;
+        *collections += a && PyLong_Check(a) ? PyLong_AsLongLong(a) : 0;
+        *collected += b && PyLong_Check(b) ? PyLong_AsLongLong(b) : 0;
+    }
+    Py_XDECREF(stats);
+    PyErr_Clear();
+}
+
+/* gc.garbage, then the cyclic garbage not freed yet (found read-only, heap.c), then the
+ * collector's totals. With collect, one gc.collect() frees it after the listing. Only C runs
+ * before the collection, so that the listing can be made on a snapshot. */
 static int garbage_python(reply *r, void *arg)
 {
     int collect = *(int *)arg;
-    PyObject *mod = PyImport_ImportModule("eww._garbage");
-    PyObject *text = mod ? PyObject_CallMethod(mod, "report", "i", collect) : NULL;
-    Py_XDECREF(mod);
-    const char *t = text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : NULL;
-    if (!t) {
-        Py_XDECREF(text);
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *uncollectable = gc ? PyObject_GetAttrString(gc, "garbage") : NULL;
+    PyObject *found = uncollectable && PyList_Check(uncollectable) ? heap_cyclic_garbage() : NULL;
+    gtype *g = NULL, *c = NULL;
+    size_t ng = 0, nc = 0;
+    if (!found || group_by_type(uncollectable, &g, &ng) < 0 || group_by_type(found, &c, &nc) < 0) {
+        eww_free(g);
+        eww_free(c);
+        Py_XDECREF(found);
+        Py_XDECREF(uncollectable);
+        Py_XDECREF(gc);
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         return report_walk_error(r, "garbage");
     }
-    reply_printf(r, "%s", t);
-    Py_DECREF(text);
+    if (ng) {
+        reply_printf(r, "gc.garbage holds %zd uncollectable objects:\n",
+                     PyList_GET_SIZE(uncollectable));
+        int w = (int)name_width(g, ng);
+        for (size_t i = 0; i < ng; i++)
+            reply_printf(r, "  %-*s %9llu\n", w, g[i].name, (unsigned long long)g[i].n);
+    } else {
+        reply_printf(r, "gc.garbage is empty: nothing is uncollectable. (Since Python 3.4, PEP "
+                        "442, objects with __del__\nin reference cycles are collected; they do "
+                        "not end up in gc.garbage.)\n");
+    }
+    reply_printf(r, "\n");
+    if (nc) {
+        reply_printf(r,
+                     "Cyclic garbage the collector has not freed yet (%zd objects; only the cycle "
+                     "collector frees them):\n",
+                     PyList_GET_SIZE(found));
+        int w = (int)name_width(c, nc);
+        for (size_t i = 0; i < nc; i++) {
+            reply_printf(r, "  %-*s %9llu   e.g. %s", w, c[i].name, (unsigned long long)c[i].n,
+                         c[i].ex[0]);
+            for (int e = 1; e < c[i].nex; e++)
+                reply_printf(r, ", %s", c[i].ex[e]);
+            reply_printf(r, "\n");
+        }
+        if (!collect)
+            reply_printf(r, "Nothing was freed: `chain ID` or `backrefs ID` shows a cycle; "
+                            "`garbage --collect` frees them.\n");
+    } else {
+        reply_printf(r, "No cyclic garbage waiting for the collector.\n");
+    }
+    eww_free(g);
+    eww_free(c);
+    Py_DECREF(found); /* before the collection: no reference of ours keeps it */
+    Py_DECREF(uncollectable);
+    if (collect) {
+        PyObject *freed = PyObject_CallMethod(gc, "collect", NULL);
+        reply_printf(r, "gc.collect() freed %lld objects.\n",
+                     freed && PyLong_Check(freed) ? PyLong_AsLongLong(freed) : -1LL);
+        Py_XDECREF(freed);
+        PyErr_Clear();
+    }
+    long long collections, collected;
+    gc_totals(gc, &collections, &collected);
+    reply_printf(r,
+                 "\nSince the app started the cycle collector ran %lld times and freed %lld "
+                 "objects.\n",
+                 collections, collected);
+    Py_DECREF(gc);
     return EWW_STATUS_OK;
 }
 
@@ -497,5 +652,9 @@ int cmd_garbage(reply *r, int argc, const char **argv)
             return commands_bad_argument(r, "garbage", argv[i]);
         collect = 1;
     }
-    return reply_with_python(r, garbage_python, &collect);
+    /* Collecting is for the app itself: --collect runs in it. The listing alone runs on a
+     * snapshot. */
+    if (collect)
+        return reply_with_python(r, garbage_python, &collect);
+    return reply_with_heap(r, "garbage", garbage_python, &collect);
 }

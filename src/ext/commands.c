@@ -157,10 +157,10 @@ static const command table[] = {
      cmd_repl, 1},
     {"snapshot", "snapshot [on|off]", "heap commands on a forked copy of the app, or in it",
      "Shows, or sets for this connection, where heap commands (summary, diff, growth,\n"
-     "chain, backrefs, leaking) walk: 'on' (the default unless embed(snapshot=False)) on a\n"
-     "forked copy of the app that answers while the app runs on; 'off' on the live heap in\n"
-     "the app, with the GIL held for the whole walk (as pympler and objgraph do), which also\n"
-     "runs __sizeof__ methods written in Python.\n",
+     "garbage, chain, backrefs, leaking) walk: 'on' (the default unless\n"
+     "embed(snapshot=False)) on a forked copy of the app that answers while the app runs on;\n"
+     "'off' on the live heap in the app, with the GIL held for the whole walk (as pympler and\n"
+     "objgraph do), which also runs __sizeof__ methods written in Python.\n",
      cmd_snapshot, 0},
     {"exec", "exec CODE", "run Python code inside the app and print its output",
      "Runs CODE (one or more statements) in a fresh copy of the app's __main__ namespace,\n"

@@ -57,6 +57,8 @@ def rows(raw):
 
 def test_snapshot_answers_equal_the_live_heaps(heap_app):
     heap_app.do("store.extend(Leaky(i) for i in range(3000)); store.append({'k': store[:10]})")
+    # garbage to list, kept (no automatic collection frees it between the rounds)
+    heap_app.do("gc.disable(); cycle = [Weird()]; cycle.append(cycle); del cycle")
     raw = heap_app.raw()
     raw.hello()
     leaky = hex(int(out_id(raw)))
@@ -71,15 +73,17 @@ def test_snapshot_answers_equal_the_live_heaps(heap_app):
         chain_id = raw.command("chain", leaky, "-n", "1")
         backrefs = raw.command("backrefs", "Leaky", "-f", "-")
         leaking = raw.command("leaking", "-n", "5")
-        for r in (chain, chain_id, backrefs, leaking):
+        garbage = raw.command("garbage")
+        for r in (chain, chain_id, backrefs, leaking, garbage):
             assert r[0] == 0, r
         answers.setdefault(mode, []).append(
             (table, data["objects"], data["size"], chain[1], chain_id[1], backrefs[1],
-             leaking[1]))
+             leaking[1], garbage[1]))
     live, snap = answers["off"], answers["on"]
     assert live[0] == live[1]  # the heap did not move between rounds
     assert snap[0] == live[0]
     assert snap[1] == live[0]
+    assert re.search(r"^  __main__\.Weird +1   e\.g\. 0x", live[0][-1], re.M), live[0][-1]
     assert live[0][0]["test_heap.Leaky" if "test_heap.Leaky" in live[0][0] else
                       "__main__.Leaky"][0] == 3000
     # diff's baseline, made on a snapshot, is the live heap's: no change
@@ -168,7 +172,7 @@ while True:
 """
 
 HEAP_COMMANDS = [["summary", "-n", "3"], ["diff"], ["diff"], ["growth"], ["chain", "Leaky"],
-                 ["backrefs", "Leaky", "-f", "-"], ["leaking", "-n", "2"]]
+                 ["backrefs", "Leaky", "-f", "-"], ["leaking", "-n", "2"], ["garbage"]]
 
 
 def test_the_app_never_sees_the_snapshot_child(make_app):
