@@ -330,13 +330,12 @@ static int reap(pid_t pid, int kill_it)
 }
 
 /* After the answer is sent: a child that answered is reaped then, so that the tens of
- * milliseconds the kernel takes to tear a big copy down are not the user's wait. The slot
- * is given back after, so that there is still one copy at a time. */
+ * milliseconds the kernel takes to tear a big copy down are nobody's wait (the slot is
+ * already free: a copy that has answered is only leaving). */
 static void reap_after_done(reply *r)
 {
     reap((pid_t)r->reap_pid, 0);
     r->reap_pid = 0;
-    pthread_mutex_unlock(&slot);
 }
 
 static long long mem_available(void)
@@ -440,8 +439,8 @@ int reply_with_heap(reply *r, const char *command, int (*fn)(reply *r, void *arg
         r->after_done = reap_after_done;
     } else {
         st = reap(w.pid, 1);
-        pthread_mutex_unlock(&slot);
     }
+    pthread_mutex_unlock(&slot);
     int status = EWW_STATUS_FAILED;
     switch (out) {
     case DONE:

@@ -280,8 +280,11 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "$ eww --list" in r.stdout and "leakapp.py" in r.stdout
     assert re.search(r"\$ eww \d+ info\npid: +\d+\nprogram: +leakapp.py", r.stdout)
-    assert re.search(r"\$ eww \d+ stats\nCounters:\n  requests:\d+\n  subscribers:\d+\n"
-                     r"Graphs:\n  Memory Usage:\d+\n", r.stdout)
+    m = re.search(r"\$ eww \d+ stats\nCounters:\n((?:  .+:\d+\n)+)Graphs:\n  Memory Usage:\d+\n",
+                  r.stdout)
+    assert m, r.stdout
+    counters = sorted(line.rsplit(":", 1)[0].strip() for line in m.group(1).splitlines())
+    assert counters == ["longest pause (ms)", "requests", "subscribers"], counters
     assert re.search(r"\$ eww \d+ memory\nProcess \(kernel\)\n  RSS now", r.stdout)
     assert re.search(r"\$ eww \d+ stats -p 'Memory Usage'\n +Memory Usage  \(\d+ points\)",
                      r.stdout)
@@ -298,6 +301,11 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
                      r"list index \*\n", r.stdout)
     assert re.search(r"Graph written to backrefs-Handler.(svg|dot) \(\d+ nodes\)\n\(the file is "
                      r"\S+/backrefs-Handler.(svg: open it in a browser|dot)\)", r.stdout)
+    # a big heap answered on a snapshot, then on the live heap: the app's longest pause
+    m = re.search(r"walked in [\d.]+ s on a snapshot of \+[\d.]+ MiB\)\n\n\$ eww \d+ stats "
+                  r"'longest pause \(ms\)'\nlongest pause \(ms\):(\d+)\n", r.stdout)
+    assert m, r.stdout
+    assert "(summary: `snapshot off` on this connection; walking the live heap in process)" in r.stdout
     assert r.stdout.rstrip().endswith("The demo program has ended.\n(Its files were in a "
                                       "temporary folder, now removed: python -m eww demo --out "
                                       "DIR keeps them.)")

@@ -85,6 +85,33 @@ def _diffs(client, pid):
     return proc.returncode
 
 
+def _pauses(client, pid, cwd):
+    """Heap questions without stopping the app: the walk on a snapshot, then on the live heap,
+    each followed by what the app's ticker thread saw."""
+    print("# Heap questions do not stop the app: they are answered on a snapshot, a copy of the"
+          "\n# app made in milliseconds. Its ticker thread records the longest time it could not"
+          "\n# run (what a health check would see):", flush=True)
+    failed = _run_client(client, ["{pid}", "summary", "-n", "3"], pid, cwd) != 0
+    failed += _run_client(client, ["{pid}", "stats", "longest pause (ms)"], pid, cwd) != 0
+    print("# The same walk on the live heap (as pympler and objgraph do it) stops the app for all"
+          "\n# of it:", flush=True)
+    print("$ eww %d" % pid)
+    proc = subprocess.run([client, str(pid)], input="snapshot off\nsummary -n 3\n",
+                          capture_output=True, text=True, timeout=60)
+    lines = proc.stdout.splitlines()[2:]  # after the welcome banner
+    print("(eww) snapshot off")
+    print(lines[0] if lines else "")
+    print("(eww) summary -n 3")
+    sys.stdout.write(proc.stderr)  # the note that it walks in process
+    for line in lines[1:]:
+        print(line)
+    print()
+    failed += proc.returncode != 0
+    failed += _run_client(client, ["{pid}", "stats", "longest pause (ms)"], pid, cwd) != 0
+    print()
+    return failed
+
+
 def _wait_for_console(client, pid, app, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -141,6 +168,7 @@ def main(argv):
         print("# The same as a picture: what refers to a few Handlers (Graphviz draws it when"
               " installed):", flush=True)
         failed += _run_client(client, ["{pid}", "backrefs", "Handler"], app.pid, outdir) != 0
+        failed += _pauses(client, app.pid, outdir) != 0
     finally:
         # Ctrl-C, as a user would: the program exits normally and its console removes its
         # socket (SIGTERM would kill it before its atexit handlers run).

@@ -7,6 +7,7 @@ embedded.
 """
 
 import signal
+import threading
 import time
 
 import eww
@@ -31,6 +32,23 @@ class EventBus:
 
 bus = EventBus()
 
+# A big, steady part of the heap (a cache of a million entries, some 3 million objects), so
+# that a walk of it takes a while.
+cache = {i: "entry-%d" % i for i in range(1_000_000)}
+
+
+def ticker():
+    """Wakes every millisecond and records the longest time the app could not run Python: what
+    a health check would see."""
+    worst, last = 0.0, time.perf_counter()
+    while True:
+        time.sleep(0.001)
+        now = time.perf_counter()
+        if now - last > worst:
+            worst = now - last
+            eww.put("longest pause (ms)", round(worst * 1000))
+        last = now
+
 
 def serve(request_id):
     handler = Handler(request_id)
@@ -39,6 +57,7 @@ def serve(request_id):
 
 
 def main():
+    threading.Thread(target=ticker, daemon=True).start()
     request_id = 0
     while True:
         for _ in range(200):
