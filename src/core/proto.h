@@ -41,7 +41,8 @@ enum eww_frame_type {
     EWW_FRAME_DATA = 12,     /* server -> client: data to render (a chart, completions) */
     EWW_FRAME_COMPLETE = 13, /* client -> server: text to complete at a REPL prompt */
     EWW_FRAME_STATE = 14,    /* snapshot child -> session thread only: the session's state */
-    EWW_FRAME_TYPE_MAX = 14
+    EWW_FRAME_RESULT = 15,   /* snapshot child -> session thread only: a result to finish */
+    EWW_FRAME_TYPE_MAX = 15
 };
 
 enum {

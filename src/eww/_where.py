@@ -1,7 +1,8 @@
 """The `trace` and `where` console commands: where were the live objects of a type allocated?
 
 tracemalloc records a traceback for every allocation made while it traces; `where TYPE` looks
-up the traceback of each live instance (tracemalloc.get_object_traceback) and groups them.
+up the traceback of each live instance (in C, cmd_refs.c, on a snapshot of the app when it
+can) and groups them; this module turns the groups into text with their source lines.
 """
 
 import dis
@@ -9,7 +10,6 @@ import linecache
 import sys
 import tracemalloc
 
-from . import _eww
 
 # CPython 3.11's tracemalloc.get_object_traceback() does not account for the managed-dict
 # pre-header of instances whose attributes are stored inline (CPython gh-101430, fixed in
@@ -74,33 +74,19 @@ def _format_frame(filename, lineno):
     return head + (f"\n    {source}" if source else "")
 
 
-def where(typename, limit=5):
-    if not tracemalloc.is_tracing():
-        raise ValueError("allocation tracing is off: run `trace on` (tracemalloc), let the app "
-                         "allocate, then `where` again")
-    objects = _eww.heap_objects(typename)
-    if not objects:
-        raise ValueError(f"no live object of a type named '{typename}'")
-    name = f"{type(objects[0]).__module__}.{type(objects[0]).__qualname__}"
-    type_flags = type(objects[0]).__flags__
-    groups = {}
-    untraced = 0
-    for o in objects:
-        tb = tracemalloc.get_object_traceback(o)
-        if tb is None:
-            untraced += 1
-            continue
-        key = tuple((f.filename, f.lineno) for f in tb)
-        groups[key] = groups.get(key, 0) + 1
-    del objects
+def format_groups(found, limit=5):
+    """The text of `where TYPE` from what the engine found (in C, on a snapshot of the app
+    when it can): (type name, type flags, [(raw traceback, count), ...], untraced). A raw
+    traceback is _tracemalloc's tuple of (filename, lineno), the most recent call first."""
+    name, type_flags, groups, untraced = found
     lines = []
-    for key, count in sorted(groups.items(), key=lambda kv: -kv[1])[:limit]:
-        # tracemalloc's frames go from the oldest call to the most recent, as Python prints
+    for raw, count in sorted(groups, key=lambda kv: -kv[1])[:limit]:
+        # as Python prints a traceback: from the oldest call to the most recent
         lines.append(f"{count} {name} allocated at (most recent call last):")
-        for filename, lineno in key:
+        for filename, lineno in reversed(raw):
             lines.append(_format_frame(filename, lineno))
     if untraced:
-        if _INLINE_ATTRIBUTES_BUG and groups == {} and type_flags & _MANAGED_DICT:
+        if _INLINE_ATTRIBUTES_BUG and not groups and type_flags & _MANAGED_DICT:
             lines.append(f"{untraced} {name} have no traceback: on Python 3.11, tracemalloc "
                          "cannot find the traceback of instances whose attributes are stored "
                          "inline (CPython gh-101430, fixed in 3.12). Give the class "

@@ -9,6 +9,8 @@
  */
 #include "pycompat.h"
 
+#include <marshal.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -804,41 +806,132 @@ typedef struct py_args {
     const char **argv;
 } py_args;
 
-static int where_python(reply *r, void *arg)
+/* Print the str a Python function returned (a reference, taken), or its exception. */
+static int reply_text(reply *r, const char *command, PyObject *text)
+{
+    if (text && PyUnicode_Check(text)) {
+        reply_printf(r, "%s", PyUnicode_AsUTF8(text));
+        Py_DECREF(text);
+        return EWW_STATUS_OK;
+    }
+    Py_XDECREF(text);
+    char why[512];
+    python_error_text(why, sizeof why);
+    reply_error(r, "%s: %s", command, why);
+    return EWW_STATUS_FAILED;
+}
+
+static int trace_python(reply *r, void *arg)
 {
     py_args *a = arg;
     PyObject *mod = PyImport_ImportModule("eww._where");
-    PyObject *res = NULL;
-    if (mod && !strcmp(a->func, "trace")) {
-        PyObject *list = PyList_New(0);
-        for (int i = 0; list && i < a->argc; i++) {
-            PyObject *s = PyUnicode_FromString(a->argv[i]);
-            if (!s || PyList_Append(list, s) < 0)
-                Py_CLEAR(list);
-            Py_XDECREF(s);
-        }
-        res = list ? PyObject_CallMethod(mod, "trace", "O", list) : NULL;
-        Py_XDECREF(list);
-    } else if (mod) {
-        res = PyObject_CallMethod(mod, "where", "s", a->argv[0]);
+    PyObject *list = mod ? PyList_New(0) : NULL;
+    for (int i = 0; list && i < a->argc; i++) {
+        PyObject *s = PyUnicode_FromString(a->argv[i]);
+        if (!s || PyList_Append(list, s) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(s);
     }
+    PyObject *res = list ? PyObject_CallMethod(mod, "trace", "O", list) : NULL;
+    Py_XDECREF(list);
     Py_XDECREF(mod);
-    if (res && PyUnicode_Check(res)) {
-        reply_printf(r, "%s", PyUnicode_AsUTF8(res));
-        Py_DECREF(res);
-        return EWW_STATUS_OK;
-    }
-    Py_XDECREF(res);
-    char why[512];
-    python_error_text(why, sizeof why);
-    reply_error(r, "%s: %s", a->func, why);
-    return EWW_STATUS_FAILED;
+    return reply_text(r, "trace", res);
 }
 
 int cmd_trace(reply *r, int argc, const char **argv)
 {
     py_args a = {"trace", argc - 1, argv + 1};
-    return reply_with_python(r, where_python, &a);
+    return reply_with_python(r, trace_python, &a);
+}
+
+/* `where TYPE`, the part that may run on a snapshot (C only): the traceback of every live
+ * instance (_tracemalloc's, raw: most recent frame first), grouped, marshalled for
+ * where_format. */
+static int where_collect(reply *r, void *arg)
+{
+    const char *name = arg;
+    PyObject *tm = PyImport_ImportModule("_tracemalloc");
+    PyObject *tracing = tm ? PyObject_CallMethod(tm, "is_tracing", NULL) : NULL;
+    PyObject *get = tm ? PyObject_GetAttrString(tm, "_get_object_traceback") : NULL;
+    int on = tracing && PyObject_IsTrue(tracing) == 1;
+    Py_XDECREF(tracing);
+    Py_XDECREF(tm);
+    if (!get || !on) {
+        Py_XDECREF(get);
+        PyErr_Clear();
+        reply_error(r, "where: allocation tracing is off: run `trace on` (tracemalloc), let the "
+                       "app allocate, then `where` again");
+        return EWW_STATUS_FAILED;
+    }
+    PyObject *list = PyList_New(0), *groups = PyDict_New(), *out = NULL;
+    heap_snapshot s;
+    int walked = list && groups && heap_walk_opts(&s, list, name, NULL, commands_heap_tick, r) == 0;
+    if (walked)
+        heap_snapshot_free(&s);
+    long untraced = 0;
+    for (Py_ssize_t i = 0; walked && i < PyList_GET_SIZE(list); i++) {
+        PyObject *tb = PyObject_CallOneArg(get, PyList_GET_ITEM(list, i));
+        if (tb == Py_None) {
+            untraced++;
+        } else if (tb) {
+            PyObject *n = PyDict_GetItemWithError(groups, tb);
+            PyObject *n1 = PyLong_FromLong(n ? PyLong_AsLong(n) + 1 : 1);
+            if (!n1 || PyDict_SetItem(groups, tb, n1) < 0)
+                walked = 0;
+            Py_XDECREF(n1);
+        } else {
+            walked = 0;
+        }
+        Py_XDECREF(tb);
+    }
+    int status = EWW_STATUS_FAILED;
+    if (!walked) {
+        if (r->cancelled) {
+            PyErr_Clear();
+            status = reply_stopped(r, "where");
+        } else {
+            char why[512];
+            python_error_text(why, sizeof why);
+            reply_error(r, "where: %s", why);
+        }
+    } else if (PyList_GET_SIZE(list) == 0) {
+        reply_error(r, "where: no live object of a type named '%s'", name);
+    } else {
+        PyTypeObject *t = Py_TYPE(PyList_GET_ITEM(list, 0));
+        char name_of[256], full[300];
+        facts_type_name(t, name_of, sizeof name_of);
+        /* module.qualname, builtins too ("builtins.str"), as tracemalloc users read them */
+        snprintf(full, sizeof full, "%s%s", strchr(name_of, '.') ? "" : "builtins.", name_of);
+        PyObject *items = PyDict_Items(groups);
+        out = items ? Py_BuildValue("(skNl)", full, (unsigned long)t->tp_flags, items, untraced)
+                    : NULL;
+        PyObject *bytes = out ? PyMarshal_WriteObjectToString(out, Py_MARSHAL_VERSION) : NULL;
+        if (bytes &&
+            snapshot_result(r, PyBytes_AS_STRING(bytes), (size_t)PyBytes_GET_SIZE(bytes)) == 0)
+            status = EWW_STATUS_OK;
+        else
+            reply_error(r, "where: out of memory");
+        Py_XDECREF(bytes);
+    }
+    PyErr_Clear();
+    Py_XDECREF(out);
+    Py_XDECREF(groups);
+    Py_XDECREF(list);
+    Py_DECREF(get);
+    return status;
+}
+
+/* The rest of `where`, in the app: the groups formatted with their source lines
+ * (eww/_where.py: linecache reads files). */
+static int where_format(reply *r, const void *data, size_t n, void *arg)
+{
+    (void)arg;
+    PyObject *groups = PyMarshal_ReadObjectFromString(data, (Py_ssize_t)n);
+    PyObject *mod = groups ? PyImport_ImportModule("eww._where") : NULL;
+    PyObject *text = mod ? PyObject_CallMethod(mod, "format_groups", "(O)", groups) : NULL;
+    Py_XDECREF(mod);
+    Py_XDECREF(groups);
+    return reply_text(r, "where", text);
 }
 
 int cmd_where(reply *r, int argc, const char **argv)
@@ -846,6 +939,5 @@ int cmd_where(reply *r, int argc, const char **argv)
     if (argc != 2)
         return commands_usage_error(r, "where", argc < 2 ? "missing" : "unexpected argument",
                                     argc < 2 ? "TYPE" : argv[2]);
-    py_args a = {"where", 1, argv + 1};
-    return reply_with_python(r, where_python, &a);
+    return reply_with_heap_post(r, "where", where_collect, (void *)argv[1], where_format);
 }

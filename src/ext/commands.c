@@ -157,7 +157,7 @@ static const command table[] = {
      cmd_repl, 1},
     {"snapshot", "snapshot [on|off]", "heap commands on a forked copy of the app, or in it",
      "Shows, or sets for this connection, where heap commands (summary, diff, growth,\n"
-     "garbage, chain, backrefs, leaking) walk: 'on' (the default unless\n"
+     "garbage, chain, backrefs, leaking, where) walk: 'on' (the default unless\n"
      "embed(snapshot=False)) on a forked copy of the app that answers while the app runs on;\n"
      "'off' on the live heap in the app, with the GIL held for the whole walk (as pympler and\n"
      "objgraph do), which also runs __sizeof__ methods written in Python.\n",

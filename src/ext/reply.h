@@ -26,10 +26,11 @@ typedef struct reply {
     int cancelled;  /* the client asked this command to stop (reply_tick) */
     int in_process; /* `snapshot off`: this session's heap commands walk in process */
     void (*after_done)(struct reply *r); /* run once the command's DONE is sent, then reset */
-    int reap_pid;                        /* for after_done: a finished snapshot child */
-    double started;                      /* when the command began (monotonic seconds) */
-    double next_poll;                    /* reply_tick: when to look at the socket next */
-    double next_report;                  /* reply_tick: when a progress line is due */
+    eww_buf *result;    /* snapshot.h's snapshot_result, in process: where it goes */
+    int reap_pid;       /* for after_done: a finished snapshot child */
+    double started;     /* when the command began (monotonic seconds) */
+    double next_poll;   /* reply_tick: when to look at the socket next */
+    double next_report; /* reply_tick: when a progress line is due */
 } reply;
 
 #if defined(__GNUC__)

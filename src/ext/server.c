@@ -329,6 +329,7 @@ static void *session_main(void *arg)
     r.in_process = 0;
     r.after_done = NULL;
     r.reap_pid = 0;
+    r.result = NULL;
     r.started = r.next_poll = r.next_report = 0;
     eww_buf_init(&r.out, 16u << 20);
 

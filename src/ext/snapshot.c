@@ -197,6 +197,13 @@ static void child_main(const job *j)
     _exit(0);
 }
 
+int snapshot_result(reply *r, const void *data, size_t n)
+{
+    if (in_child)
+        return send_frames(r->fd, EWW_FRAME_RESULT, data, n);
+    return r->result ? eww_buf_append(r->result, data, n) : -1;
+}
+
 /* ---- the session thread's side ----------------------------------------------------- */
 
 enum outcome { DONE, CANCELLED, BROKEN, OVER_LIMIT, STUCK, DIED };
@@ -207,6 +214,7 @@ typedef struct watch {
     int status;            /* the command's, from the child's DONE */
     eww_buf state;         /* the STATE frames */
     int has_state;
+    eww_buf result; /* the RESULT frames */
 } watch;
 
 /* A progress line from the child, with the snapshot's memory added. */
@@ -247,9 +255,10 @@ static enum outcome relay(reply *r, watch *w, int fd)
                 out = DONE;
                 goto end;
             }
-            if (f.type == EWW_FRAME_STATE) {
-                w->has_state = 1;
-                if (eww_buf_append(&w->state, f.payload, f.len) < 0) {
+            if (f.type == EWW_FRAME_STATE || f.type == EWW_FRAME_RESULT) {
+                w->has_state |= f.type == EWW_FRAME_STATE;
+                if (eww_buf_append(f.type == EWW_FRAME_STATE ? &w->state : &w->result, f.payload,
+                                   f.len) < 0) {
                     out = OVER_LIMIT;
                     goto end;
                 }
@@ -353,12 +362,40 @@ static long long mem_available(void)
     return p ? strtoll(p + 13, NULL, 10) * 1024 : -1;
 }
 
-/* The command in process, after a one-line note of why. */
+typedef struct post_call {
+    heap_post_fn post;
+    const eww_buf *data;
+    void *arg;
+} post_call;
+
+static int run_post(reply *r, void *arg)
+{
+    post_call *p = arg;
+    return p->post(r, p->data->data ? p->data->data : "", p->data->len, p->arg);
+}
+
+/* Finish a command whose fn succeeded: its post, in the app (GIL), on fn's result. */
+static int finish(reply *r, int status, heap_post_fn post, const eww_buf *result, void *arg)
+{
+    if (status != EWW_STATUS_OK || !post)
+        return status;
+    post_call p = {post, result, arg};
+    return reply_with_python(r, run_post, &p);
+}
+
+/* The command in process (then its post), after a one-line note of why. */
 static int in_process(reply *r, const char *command, const char *why,
-                      int (*fn)(reply *r, void *arg), void *arg)
+                      int (*fn)(reply *r, void *arg), void *arg, heap_post_fn post)
 {
     reply_error(r, "(%s: %s; walking the live heap in process)", command, why);
-    return reply_with_python(r, fn, arg);
+    eww_buf result;
+    eww_buf_init(&result, (size_t)1 << 40);
+    r->result = &result;
+    int status = reply_with_python(r, fn, arg);
+    r->result = NULL;
+    status = finish(r, status, post, &result, arg);
+    eww_buf_free(&result);
+    return status;
 }
 
 /* Wait for the slot, saying so, while watching for Ctrl-C. 0 when taken. */
@@ -378,14 +415,20 @@ static int take_slot(reply *r, const char *command)
 
 int reply_with_heap(reply *r, const char *command, int (*fn)(reply *r, void *arg), void *arg)
 {
+    return reply_with_heap_post(r, command, fn, arg, NULL);
+}
+
+int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void *arg), void *arg,
+                         heap_post_fn post)
+{
     const server_options *o = server_get_options();
     char why[256];
     if (!o->snapshot)
-        return in_process(r, command, "snapshots are off (embed(snapshot=False))", fn, arg);
+        return in_process(r, command, "snapshots are off (embed(snapshot=False))", fn, arg, post);
     if (r->in_process)
-        return in_process(r, command, "`snapshot off` on this connection", fn, arg);
+        return in_process(r, command, "`snapshot off` on this connection", fn, arg, post);
 #if !defined(__linux__) || !defined(SYS_clone)
-    return in_process(r, command, "no snapshots on this platform", fn, arg);
+    return in_process(r, command, "no snapshots on this platform", fn, arg, post);
 #else
     if (!server_session_verdict(r->session, 1, why, sizeof why)) {
         reply_error(r, "%s", why);
@@ -402,7 +445,7 @@ int reply_with_heap(reply *r, const char *command, int (*fn)(reply *r, void *arg
         limit = avail / 5 * 4;
     if (avail >= 0 && avail < ((long long)MIN_LIMIT_MB << 20)) {
         snprintf(why, sizeof why, "too little free memory for a snapshot (%lld MiB)", avail >> 20);
-        return in_process(r, command, why, fn, arg);
+        return in_process(r, command, why, fn, arg, post);
     }
     if (reply_flush(r) < 0)
         return EWW_STATUS_FAILED;
@@ -412,7 +455,7 @@ int reply_with_heap(reply *r, const char *command, int (*fn)(reply *r, void *arg
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
         pthread_mutex_unlock(&slot);
         snprintf(why, sizeof why, "no socket pair for a snapshot (%s)", strerror(errno));
-        return in_process(r, command, why, fn, arg);
+        return in_process(r, command, why, fn, arg, post);
     }
     job j = {.r = r, .fn = fn, .arg = arg, .sock = sv[1], .app = getpid()};
     PyGILState_STATE gs = PyGILState_Ensure();
@@ -427,10 +470,11 @@ int reply_with_heap(reply *r, const char *command, int (*fn)(reply *r, void *arg
         close(sv[0]);
         pthread_mutex_unlock(&slot);
         snprintf(why, sizeof why, "the snapshot could not be made (%s)", strerror(err));
-        return in_process(r, command, why, fn, arg);
+        return in_process(r, command, why, fn, arg, post);
     }
     watch w = {.pid = (pid_t)pid, .limit = limit, .status = EWW_STATUS_FAILED};
     eww_buf_init(&w.state, (size_t)1 << 40);
+    eww_buf_init(&w.result, (size_t)1 << 40);
     enum outcome out = relay(r, &w, sv[0]);
     close(sv[0]);
     int st = 0;
@@ -460,8 +504,10 @@ int reply_with_heap(reply *r, const char *command, int (*fn)(reply *r, void *arg
         break;
     case STUCK:
         eww_buf_free(&w.state);
+        eww_buf_free(&w.result);
         return in_process(r, command,
-                          "the snapshot waited on a lock another thread held at the copy", fn, arg);
+                          "the snapshot waited on a lock another thread held at the copy", fn, arg,
+                          post);
     case DIED:
         if (WIFSIGNALED(st))
             reply_error(r, "%s: the snapshot process was killed by signal %d; the app is unharmed",
@@ -471,7 +517,10 @@ int reply_with_heap(reply *r, const char *command, int (*fn)(reply *r, void *arg
                         WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         break;
     }
+    if (out == DONE)
+        status = finish(r, status, post, &w.result, arg);
     eww_buf_free(&w.state);
+    eww_buf_free(&w.result);
     return status;
 #endif
 }

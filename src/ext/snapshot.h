@@ -14,6 +14,15 @@
 
 int reply_with_heap(reply *r, const char *command, int (*fn)(reply *r, void *arg), void *arg);
 
+/* The same, for a command whose answer needs the app to finish it (where reads source
+ * files: Python code, which a snapshot must not run). fn hands its raw result to
+ * snapshot_result(); once fn succeeded, post runs in the app, with the GIL, on those bytes
+ * (sent over from the snapshot, or kept in memory in process). */
+typedef int (*heap_post_fn)(reply *r, const void *data, size_t n, void *arg);
+int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void *arg), void *arg,
+                         heap_post_fn post);
+int snapshot_result(reply *r, const void *data, size_t n);
+
 /* 1 in a snapshot child (where fn runs on the copy), else 0. */
 int snapshot_in_child(void);
 

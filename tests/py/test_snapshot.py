@@ -176,10 +176,7 @@ HEAP_COMMANDS = [["summary", "-n", "3"], ["diff"], ["diff"], ["growth"], ["chain
 
 
 def test_the_app_never_sees_the_snapshot_child(make_app):
-    app = make_app(INVISIBLE)
-    assert app.readline() == "WAITING"
-    raw = app.raw()
-    raw.hello()
+    app, raw = session(make_app, INVISIBLE, "WAITING")
     for _ in range(3):
         for argv in HEAP_COMMANDS:
             status, out, err = raw.command(*argv)
@@ -216,11 +213,17 @@ while True:
 """
 
 
-def test_multiprocessing_and_subprocess_work_on_while_snapshots_run(make_app):
-    app = make_app(POOL)
-    assert app.readline() == "POOL"
+def session(make_app, code, ready):
+    """The app, once it printed `ready`, and a connection to it."""
+    app = make_app(code)
+    assert app.readline() == ready
     raw = app.raw()
     raw.hello()
+    return app, raw
+
+
+def test_multiprocessing_and_subprocess_work_on_while_snapshots_run(make_app):
+    app, raw = session(make_app, POOL, "POOL")
 
     def work():
         status, out, err = raw.command("exec", "print(work[0], len(errors), errors[:3])")
@@ -465,3 +468,28 @@ def test_bad_snapshot_options_are_refused(make_app, options, message):
         [sys.executable, "-c", f"import eww; eww.embed({options})"],
         capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and message in r.stderr, r.stderr
+
+
+WHERE = """
+import tracemalloc
+tracemalloc.start(5)
+class Made:
+    __slots__ = ("x",)   # CPython 3.11 cannot trace instances with inline attributes
+def make(n):
+    return [Made() for _ in range(n)]
+kept = make(300)
+print("BUILT", flush=True)
+time.sleep(3600)
+"""
+
+
+def test_where_finds_the_same_allocation_sites_on_a_snapshot(make_app):
+    app, raw = session(make_app, WHERE, "BUILT")
+    snap = raw.command("where", "Made")
+    raw.command("snapshot", "off")
+    live = raw.command("where", "Made")
+    assert snap[0] == 0 and "in process" not in snap[2], snap
+    assert live[0] == 0 and "walking the live heap in process" in live[2], live
+    assert snap[1] == live[1]
+    assert snap[1].startswith("300 __main__.Made allocated at (most recent call last):\n")
+    raw.close()
