@@ -112,8 +112,8 @@ def embed(**options):
         on a forked copy of the process, so that the app runs on meanwhile (default True;
         False walks the live heap with the GIL held, as pympler and objgraph do)
       ``snapshot_memory``: MiB of its own memory (copy-on-write) the copy may reach before
-        it is stopped (default: the larger of 1024 and 1.25 times the app's RSS, at most
-        80% of the memory available)
+        it is stopped (default: the larger of 1024 and twice the app's RSS, at most 80% of
+        the memory available)
 
     Calling it again while the console runs does nothing. With ``EWW_DISABLE=1`` in the
     environment it does nothing at all. If the console cannot start (for example the socket

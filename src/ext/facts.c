@@ -77,8 +77,19 @@ static PyObject *dict_get(PyObject *d, PyObject *key)
 static PyObject *lookup(PyTypeObject *t, PyObject *key)
 {
     PyObject *mro = t->tp_mro;
-    if (!mro || !PyTuple_Check(mro))
-        return dict_get(type_dict(t), key);
+    if (!mro || !PyTuple_Check(mro)) {
+        /* A type never readied (3.9's functools._lru_list_elem, used only inside C): the
+         * interpreter readies it at its first lookup, and its MRO is then its chain of bases,
+         * ending with object. The same chain, without readying it. */
+        for (PyTypeObject *b = t; b; b = b->tp_base                ? b->tp_base
+                                         : b == &PyBaseObject_Type ? NULL
+                                                                   : &PyBaseObject_Type) {
+            PyObject *v = dict_get(type_dict(b), key);
+            if (v)
+                return v;
+        }
+        return NULL;
+    }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
         PyObject *b = PyTuple_GET_ITEM(mro, i);
         if (!PyType_Check(b))

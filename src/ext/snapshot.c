@@ -439,8 +439,8 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     long long limit = (long long)(o->snapshot_memory_mb ? o->snapshot_memory_mb : DEFAULT_LIMIT_MB)
                       << 20;
     long long rss = eww_proc_self_rss(), avail = mem_available();
-    if (!o->snapshot_memory_mb && rss + rss / 4 > limit)
-        limit = rss + rss / 4;
+    if (!o->snapshot_memory_mb && 2 * rss > limit)
+        limit = 2 * rss; /* every page, and its own work (a few bytes an object) */
     if (!o->snapshot_memory_mb && avail > 0 && avail / 5 * 4 < limit)
         limit = avail / 5 * 4;
     if (avail >= 0 && avail < ((long long)MIN_LIMIT_MB << 20)) {

@@ -493,3 +493,28 @@ def test_where_finds_the_same_allocation_sites_on_a_snapshot(make_app):
     assert snap[1] == live[1]
     assert snap[1].startswith("300 __main__.Made allocated at (most recent call last):\n")
     raw.close()
+
+
+LRU = """
+import functools
+@functools.lru_cache(maxsize=128)  # bounded: a linked list of _lru_list_elem
+def square(x):
+    return x * x
+for i in range(100):
+    square(i)
+print("BUILT", flush=True)
+time.sleep(3600)
+"""
+
+
+def test_a_type_cpython_never_readied_is_sized_on_a_snapshot(make_app):
+    """3.9's functools._lru_list_elem is a C type only C code uses, never readied: it is sized
+    as the interpreter would size it (object.__sizeof__), not left unknown."""
+    app, raw = session(make_app, LRU, "BUILT")
+    data, table = rows(raw)
+    assert data["snapshot"] is True and data["unknown"] == 0, data
+    if sys.version_info[:2] == (3, 9):
+        assert table["functools._lru_list_elem"][0] >= 100
+    raw.command("snapshot", "off")
+    assert rows(raw)[1] == table
+    raw.close()
