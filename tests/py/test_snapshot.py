@@ -6,12 +6,14 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
-from conftest import CLIENT, INTERRUPT, UNDER_ASAN, frame, wait_for
+from conftest import CLIENT, INTERRUPT, UNDER_ASAN, client_env, frame, wait_for
 from test_heap import HeapApp
 
 
@@ -518,3 +520,97 @@ def test_a_type_cpython_never_readied_is_sized_on_a_snapshot(make_app):
     raw.command("snapshot", "off")
     assert rows(raw)[1] == table
     raw.close()
+
+
+WSGI = '''
+import os
+import eww
+
+eww.embed()
+
+
+class Visit:
+    def __init__(self, path):
+        self.path = path
+
+
+visits = []
+
+
+def app(environ, start_response):
+    visits.append(Visit(environ["PATH_INFO"]))  # a leak, as a user would hunt it
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok %d\\n" % os.getpid()]
+'''
+
+
+def http_get(path):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(30)
+    s.connect(path)
+    s.sendall(b"GET /x HTTP/1.0\r\nHost: t\r\n\r\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
+
+def test_gunicorn_master_and_workers_serve_on_while_snapshots_run(tmp_path, sockdir):
+    """Real gunicorn (--preload: the console starts in the master, and again in each worker
+    it forks). The master reaps workers with waitpid(-1) from its SIGCHLD handler: heap
+    commands on snapshots in the master and in each worker never make it lose a worker, and
+    the workers serve requests all along."""
+    pytest.importorskip("gunicorn")
+    (tmp_path / "wsgiapp.py").write_text(WSGI)
+    http = str(tmp_path / "http.sock")
+    env = dict(os.environ, EWW_SOCKET_DIR=str(sockdir), PYTHONPATH=str(tmp_path))
+    master = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--preload", "-w", "2", "-b", f"unix:{http}",
+         "--graceful-timeout", "5", "wsgiapp:app"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        start_new_session=True)
+    try:
+        assert wait_for(lambda: os.path.exists(http) and len(children(master.pid)) == 2,
+                        timeout=60)
+        workers = sorted(children(master.pid))
+        for pid in [master.pid] + workers:
+            assert wait_for(lambda: (sockdir / f"{pid}.sock").exists(), timeout=30)
+        served, failures, stop = [0], [], threading.Event()
+
+        def load():
+            while not stop.is_set():
+                try:
+                    assert http_get(http).startswith(b"HTTP/1.0 200")
+                    served[0] += 1
+                except Exception as e:  # noqa: BLE001 - every failure is reported
+                    failures.append(repr(e))
+
+        t = threading.Thread(target=load)
+        t.start()
+        try:
+            for pid in [master.pid] + workers:
+                for argv in (["summary", "-n", "3"], ["growth"], ["chain", "Visit", "-n", "1"],
+                             ["leaking", "-n", "2"]):
+                    r = subprocess.run([CLIENT, str(pid), *argv], capture_output=True,
+                                       text=True, timeout=120, env=client_env(env))
+                    ok = r.returncode == 0 or "no live " in r.stderr  # the master serves none
+                    assert ok and "in process" not in r.stderr, (pid, argv, r.stderr)
+            before = served[0]
+            assert wait_for(lambda: served[0] > before + 10, timeout=60)
+        finally:
+            stop.set()
+            t.join()
+        assert failures == [], failures[:3]
+        assert sorted(p for p in children(master.pid) if p in workers) == workers
+    finally:
+        os.killpg(master.pid, signal.SIGTERM)
+        out, err = master.communicate(timeout=60)
+    # until the test ended it, the master lost no worker and booted none again
+    served_part = err.split("Handling signal: term")[0]
+    assert "Handling signal: term" in err, err
+    assert "exited" not in served_part and "was sent" not in served_part, err
+    assert served_part.count("Booting worker") == 2, err
