@@ -168,6 +168,12 @@ threading.Thread(target=waitpid_any, daemon=True).start()
 class Leaky:
     pass
 keep = [Leaky() for _ in range(20000)]
+forked = []
+os.register_at_fork(before=lambda: forked.append("before"),
+                    after_in_parent=lambda: forked.append("parent"),
+                    after_in_child=lambda: os.write(2, b"AT-FORK HANDLER RAN IN A CHILD\\n"))
+unflushed = open(sys.argv[1], "w")   # Python's buffer holds it; a copy must never flush it
+unflushed.write("written once\\n")
 print("WAITING", flush=True)
 while True:
     time.sleep(0.05)
@@ -177,16 +183,27 @@ HEAP_COMMANDS = [["summary", "-n", "3"], ["diff"], ["diff"], ["growth"], ["chain
                  ["backrefs", "Leaky", "-f", "-"], ["leaking", "-n", "2"], ["garbage"]]
 
 
-def test_the_app_never_sees_the_snapshot_child(make_app):
-    app, raw = session(make_app, INVISIBLE, "WAITING")
+def test_the_app_never_sees_the_snapshot_child(make_app, tmp_path):
+    """No SIGCHLD, nothing for wait() or waitpid(-1), no at-fork handler run (neither in the
+    app nor in the copy), no buffer of the app's flushed by the copy."""
+    written = tmp_path / "unflushed.txt"
+    app = make_app(INVISIBLE, args=[str(written)])
+    assert app.readline() == "WAITING"
+    raw = app.raw()
+    raw.hello()
     for _ in range(3):
         for argv in HEAP_COMMANDS:
             status, out, err = raw.command(*argv)
             assert status == 0 and "in process" not in err, (argv, err)
-    status, out, err = raw.command("exec", "print(reaped, sigchld[0])")
-    assert status == 0 and out == "[] 0\n", (out, err)
+    status, said, err = raw.command("exec", "print(reaped, sigchld[0], forked)")
+    assert status == 0 and said == "[] 0 []\n", (said, err)
     assert children(app.pid) == []
+    assert written.read_text() == ""  # still in the app's buffer only
+    assert raw.command("exec", "unflushed.flush()")[0] == 0
+    assert written.read_text() == "written once\n"
     raw.close()
+    _, err = app.stop()
+    assert "AT-FORK HANDLER" not in err
 
 
 POOL = """
