@@ -53,6 +53,7 @@
 #include "proc.h"
 #include "proto.h"
 #include "sampler.h"
+#include "snapshot.h"
 
 #define REFUSE_TIMEOUT_MS 200  /* refusals are best effort: never stall the listener */
 #define STOP_GRACE_MS     1500 /* how long server_stop() waits for sessions to end */
@@ -585,6 +586,7 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
     init_cond();
+    snapshot_after_fork();
     if (g.state != STOPPED) {
         if (g.listen_fd >= 0)
             close(g.listen_fd);

@@ -75,6 +75,14 @@
 static pthread_mutex_t slot = PTHREAD_MUTEX_INITIALIZER; /* one child at a time */
 static int in_child;
 
+void snapshot_after_fork(void)
+{
+    /* A session thread may have held the slot at the app's fork: it does not exist in the
+     * app's child, which starts with the slot free. */
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    slot = fresh;
+}
+
 int snapshot_in_child(void)
 {
     return in_child;

@@ -23,6 +23,10 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
                          heap_post_fn post);
 int snapshot_result(reply *r, const void *data, size_t n);
 
+/* In the child of an app's own fork() (server.c's pthread_atfork child handler): the slot
+ * that allows one snapshot at a time is free again. */
+void snapshot_after_fork(void);
+
 /* 1 in a snapshot child (where fn runs on the copy), else 0. */
 int snapshot_in_child(void);
 

@@ -631,3 +631,28 @@ def test_gunicorn_master_and_workers_serve_on_while_snapshots_run(tmp_path, sock
     assert "Handling signal: term" in err, err
     assert "exited" not in served_part and "was sent" not in served_part, err
     assert served_part.count("Booting worker") == 2, err
+
+
+def test_an_app_that_forks_while_a_snapshot_runs_has_a_free_slot_in_its_child(make_app):
+    """The app forks while a session holds the one-snapshot-at-a-time slot: that session's
+    thread does not exist in the app's child, whose console answers heap commands at once."""
+    code = (SLEEPER % ("pass", 600)).replace(
+        "time.sleep(3600)",
+        "sys.stdin.readline()\npid = os.fork()\nif pid == 0:\n    time.sleep(3600)\n"
+        "print('FORKED', pid, flush=True)\ntime.sleep(3600)")
+    app = make_app(code, stdin=subprocess.PIPE)
+    assert app.readline() == "BUILT"
+    raw, _ = start_slow(app)  # holds the slot: its copy sleeps in a finaliser
+    app.proc.stdin.write("fork\n")
+    app.proc.stdin.flush()
+    line = app.readline().split()
+    assert line[0] == "FORKED"
+    forked = int(line[1])
+    assert wait_for(lambda: (app.sockdir / f"{forked}.sock").exists(), timeout=30)
+    r = subprocess.run([CLIENT, str(forked), "summary", "-n", "1"], capture_output=True,
+                       text=True, timeout=60, env=app.client_env)
+    assert r.returncode == 0 and "waiting" not in r.stderr, r.stderr
+    raw.send(frame(INTERRUPT))
+    assert raw.until_done()[0] == 1
+    raw.close()
+    os.kill(forked, signal.SIGKILL)
