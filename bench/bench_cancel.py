@@ -10,12 +10,12 @@ measured, with the command's full time for comparison.
 
 import os
 import re
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+from console import Conn, INTERRUPT, command_frame as command, frame
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 3_000_000
 APP = f"""
@@ -25,42 +25,6 @@ big = [str(i) * 2 for i in range({N})]
 print(path, flush=True)
 time.sleep(3600)
 """
-
-
-def frame(t, payload=b""):
-    return b"EW" + bytes([t, 0]) + struct.pack(">I", len(payload)) + payload
-
-
-class Conn:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(path)
-        self.buf = b""
-        self.s.sendall(frame(1, b"proto=1\nclient=bench\n"))
-        assert self.recv()[0] == 1
-
-    def recv(self):
-        while True:
-            if len(self.buf) >= 8:
-                (n,) = struct.unpack(">I", self.buf[4:8])
-                if len(self.buf) >= 8 + n:
-                    f = (self.buf[2], self.buf[8:8 + n])
-                    self.buf = self.buf[8 + n:]
-                    return f
-            chunk = self.s.recv(65536)
-            if not chunk:
-                return None
-            self.buf += chunk
-
-    def until_done(self):
-        while True:
-            f = self.recv()
-            if f is None or f[0] == 5:
-                return f
-
-
-def command(argv):
-    return frame(2, b"".join(a.encode() + b"\0" for a in argv))
 
 
 def main():
@@ -82,7 +46,7 @@ def main():
             c.s.sendall(command(argv))
             time.sleep(full / 3)  # well inside the command
             t0 = time.perf_counter()
-            c.s.sendall(frame(9))
+            c.s.sendall(frame(INTERRUPT))
             f = c.until_done()
             stop = time.perf_counter() - t0
             c.s.close()

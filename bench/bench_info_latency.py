@@ -12,47 +12,13 @@ Reports median, p99 and max in microseconds.
 
 import argparse
 import os
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-
-def frame(ftype, payload=b""):
-    return b"EW" + bytes([ftype, 0]) + struct.pack(">I", len(payload)) + payload
-
-
-class Conn:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.connect(path)
-        self.buf = b""
-        self.s.sendall(frame(1, b"proto=1\nclient=bench\n"))
-        assert self.recv()[0] == 1
-
-    def recv(self):
-        while True:
-            if len(self.buf) >= 8:
-                (n,) = struct.unpack(">I", self.buf[4:8])
-                if len(self.buf) >= 8 + n:
-                    f = (self.buf[2], self.buf[8 : 8 + n])
-                    self.buf = self.buf[8 + n :]
-                    return f
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-
-    def info(self):
-        self.s.sendall(frame(2, b"info\0"))
-        while True:
-            ftype, payload = self.recv()
-            if ftype == 5:
-                assert payload == b"\0"
-                return
+from console import Conn
 
 
 def summary(label, samples):
@@ -82,18 +48,18 @@ def main():
         try:
             c = Conn(path)
             for _ in range(200):  # warm-up
-                c.info()
+                c.command("info")
             lat = []
             for _ in range(args.n):
                 t0 = time.perf_counter()
-                c.info()
+                c.command("info")
                 lat.append(time.perf_counter() - t0)
             summary("info, one connection", lat)
             lat = []
             for _ in range(max(1, args.n // 10)):
                 t0 = time.perf_counter()
                 k = Conn(path)
-                k.info()
+                k.command("info")
                 k.s.close()
                 lat.append(time.perf_counter() - t0)
             summary("connect + hello + info", lat)
@@ -109,7 +75,7 @@ def main():
             lat = []
             for _ in range(max(1, args.n // 10)):
                 t0 = time.perf_counter()
-                c.info()
+                c.command("info")
                 lat.append(time.perf_counter() - t0)
             summary("info while the main thread holds the GIL", lat)
         finally:

@@ -20,25 +20,18 @@ in-process walk's.
 import argparse
 import json
 import os
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-APP = r"""
-import gc, os, sys, threading, time
+from bench_heap import BUILD
+from console import Conn
+
+# bench_heap.py's heap (BUILD), then a ticker and the console.
+APP = BUILD + r"""
+import threading
 import eww
-class Leaky:
-    __slots__ = ("id", "name", "items", "pair")
-    def __init__(self, i):
-        self.id = i + 1000
-        self.name = "leak-%d" % i
-        self.items = [i]
-        self.pair = (i, i + 1)
-leak = [Leaky(i) for i in range(N)]
-gc.collect()
 worst = [0.0]
 def ticker():
     last = time.perf_counter()
@@ -49,11 +42,7 @@ def ticker():
             worst[0] = now - last
         last = now
 threading.Thread(target=ticker, daemon=True).start()
-def rss():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-print("READY", eww.embed(), rss(), flush=True)
+print("READY", eww.embed(), rss("VmRSS:"), flush=True)
 for line in sys.stdin:                       # anchors' calls, asked by the benchmark
     code = line.strip().replace("\\n", "\n")
     box = {}
@@ -108,46 +97,6 @@ QUESTIONS = {
 }
 
 
-class Console:
-    """A raw protocol client (docs/protocol.md) on one connection."""
-
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(path)
-        self.buf = b""
-        self.s.sendall(self.frame(1, b"proto=1\nclient=bench\n"))
-        assert self.recv()[0] == 1
-
-    @staticmethod
-    def frame(t, payload):
-        return b"EW" + bytes([t, 0]) + struct.pack(">I", len(payload)) + payload
-
-    def recv(self):
-        while True:
-            if len(self.buf) >= 8:
-                (n,) = struct.unpack(">I", self.buf[4:8])
-                if len(self.buf) >= 8 + n:
-                    f = (self.buf[2], self.buf[8:8 + n])
-                    self.buf = self.buf[8 + n:]
-                    return f
-            chunk = self.s.recv(1 << 20)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-
-    def command(self, *argv):
-        self.s.sendall(self.frame(2, b"".join(a.encode() + b"\0" for a in argv)))
-        out, err = b"", b""
-        while True:
-            t, p = self.recv()
-            if t == 3:
-                out += p
-            elif t == 4:
-                err += p
-            elif t == 5:
-                return p[0], out.decode(), err.decode()
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=3_000_000)
@@ -156,12 +105,12 @@ def main():
     args = ap.parse_args()
     sockdir = tempfile.mkdtemp(prefix="eww-bench-")
     env = dict(os.environ, EWW_SOCKET_DIR=sockdir)
-    app = subprocess.Popen([sys.executable, "-c", APP.replace("N)", f"{args.n})")],
+    app = subprocess.Popen([sys.executable, "-c", APP.replace("range(N)", f"range({args.n})")],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     ready = app.stdout.readline().split()
     assert ready[0] == "READY", ready
     path, rss = ready[1], int(ready[2])
-    con = Console(path)
+    con = Conn(path)
     objects = json.loads(con.command("summary", "--json", "-n", "1")[1])["objects"]
     print(f"N = {args.n:,}: {objects:,} objects, RSS {rss / 2**20:.0f} MiB; "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; best of {args.repeat}")

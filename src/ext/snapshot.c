@@ -220,21 +220,18 @@ typedef struct watch {
     pid_t pid;
     long long limit, peak; /* bytes */
     int status;            /* the command's, from the child's DONE */
-    eww_buf state;         /* the STATE frames */
-    int has_state;
-    eww_buf result; /* the RESULT frames */
+    eww_buf state;         /* the STATE frames (none: the command keeps no state) */
+    eww_buf result;        /* the RESULT frames */
 } watch;
 
 /* A progress line from the child, with the snapshot's memory added. */
 static int relay_progress(reply *r, const watch *w, const eww_frame *f)
 {
-    char text[512];
+    char text[512], mem[64] = "";
     if (w->peak > 0)
-        snprintf(text, sizeof text, "%.*s; snapshot +%lld MiB", (int)(f->len < 400 ? f->len : 400),
-                 (const char *)f->payload, w->peak >> 20);
-    else
-        snprintf(text, sizeof text, "%.*s", (int)(f->len < 400 ? f->len : 400),
-                 (const char *)f->payload);
+        snprintf(mem, sizeof mem, "; snapshot +%lld MiB", w->peak >> 20);
+    snprintf(text, sizeof text, "%.*s%s", (int)(f->len < 400 ? f->len : 400),
+             (const char *)f->payload, mem);
     return reply_progress(r, text);
 }
 
@@ -264,7 +261,6 @@ static enum outcome relay(reply *r, watch *w, int fd)
                 goto end;
             }
             if (f.type == EWW_FRAME_STATE || f.type == EWW_FRAME_RESULT) {
-                w->has_state |= f.type == EWW_FRAME_STATE;
                 if (eww_buf_append(f.type == EWW_FRAME_STATE ? &w->state : &w->result, f.payload,
                                    f.len) < 0) {
                     out = OVER_LIMIT;
@@ -411,8 +407,7 @@ static int take_slot(reply *r, const char *command)
 {
     if (pthread_mutex_trylock(&slot) == 0)
         return 0;
-    reply_error(r, "(%s: waiting for another heap command to finish)", command);
-    reply_flush(r);
+    reply_error(r, "(%s: waiting for another heap command to finish)", command); /* sent now */
     while (pthread_mutex_trylock(&slot) != 0) {
         if (reply_tick(r, NULL, NULL))
             return -1;
@@ -497,7 +492,7 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     switch (out) {
     case DONE:
         status = w.status;
-        if (w.has_state && commands_state_unpack(w.state.data, w.state.len, r->state) < 0) {
+        if (commands_state_unpack(w.state.data, w.state.len, r->state) < 0) {
             reply_error(r, "%s: out of memory keeping the result for the next call", command);
             status = EWW_STATUS_FAILED;
         }
