@@ -762,7 +762,7 @@ static int leaking_python(reply *r, void *arg)
     }
     heap_snapshot_free(&s);
     heap_snapshot by;
-    if (heap_summarize_list(list, &by, NULL, 0) < 0) {
+    if (heap_summarize_list(list, &by, NULL, 0, HEAP_NAMES_FULL) < 0) {
         Py_DECREF(list);
         PyErr_Clear();
         reply_error(r, "leaking: out of memory");

@@ -152,13 +152,58 @@ void facts_type_name(PyTypeObject *t, char *out, size_t n)
         snprintf(out, n, "%s", t->tp_name);
 }
 
+/* type.__name__ and type.__module__ as CPython's getters give them: a heap type's ht_name
+ * and its dict's __module__ (NULL when that is missing or not a str); a static type's tp_name
+ * after its last dot, and what comes before it ("builtins" when there is no dot; *mlen is
+ * then the length of the module's part of tp_name, else -1 for a NUL-terminated string). */
+static const char *name_and_module(PyTypeObject *t, const char **module, int *mlen)
+{
+    *mlen = -1;
+    if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        const char *name = utf8(((PyHeapTypeObject *)t)->ht_name);
+        *module = utf8(dict_get(type_dict(t), s_module));
+        return name ? name : t->tp_name;
+    }
+    const char *dot = strrchr(t->tp_name, '.');
+    if (!dot) {
+        *module = "builtins";
+        return t->tp_name;
+    }
+    *module = t->tp_name;
+    *mlen = (int)(dot - t->tp_name);
+    return dot + 1;
+}
+
+void facts_type_short_name(PyTypeObject *t, char *out, size_t n)
+{
+    const char *module;
+    int mlen;
+    snprintf(out, n, "%s", name_and_module(t, &module, &mlen));
+}
+
+void facts_type_long_name(PyTypeObject *t, char *out, size_t n)
+{
+    const char *module;
+    int mlen;
+    const char *name = name_and_module(t, &module, &mlen);
+    if (module && *module && mlen != 0)
+        snprintf(out, n, "%.*s.%s", mlen < 0 ? (int)strlen(module) : mlen, module, name);
+    else
+        snprintf(out, n, "%s", name);
+}
+
 int facts_type_matches(PyTypeObject *t, const char *name)
 {
     char full[256];
     facts_type_name(t, full, sizeof full);
     const char *dot = strrchr(full, '.');
-    return strcmp(full, name) == 0 || (dot && strcmp(dot + 1, name) == 0) ||
-           strcmp(t->tp_name, name) == 0;
+    if (strcmp(full, name) == 0 || (dot && strcmp(dot + 1, name) == 0) ||
+        strcmp(t->tp_name, name) == 0)
+        return 1;
+    if (!strchr(name, '.'))
+        return 0;
+    facts_type_long_name(t, full, sizeof full);
+    return strcmp(full, name) == 0;
 }
 
 Py_ssize_t facts_len(PyObject *o)

@@ -20,7 +20,12 @@ int facts_init(void);
 /* A type's name as pympler prints it (builtins bare, others module.qualname), from the
  * type's slots and its own dict: never through the metaclass. */
 void facts_type_name(PyTypeObject *t, char *out, size_t n);
-/* Whether a type is named `name`: its full name, its last part, or its tp_name. */
+/* The names objgraph gives a type: its __name__ (short), and __module__.__name__ (long, as
+ * "builtins.dict"; the __name__ alone when __module__ is not a non-empty str). */
+void facts_type_short_name(PyTypeObject *t, char *out, size_t n);
+void facts_type_long_name(PyTypeObject *t, char *out, size_t n);
+/* Whether a type is named `name`: its full name, its last part, its tp_name, or objgraph's
+ * long name. */
 int facts_type_matches(PyTypeObject *t, const char *name);
 /* The attribute `name` as found on the type's MRO (the type's dicts, in order), borrowed, or
  * NULL: what the interpreter's own special-method lookup finds, without calling anything. */

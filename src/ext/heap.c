@@ -80,6 +80,7 @@ typedef struct walk {
     heap_progress_fn progress; /* may be NULL */
     void *progress_arg;
     uint64_t walked;
+    enum heap_names names; /* how rows name their types */
 } walk;
 
 static int push(walk *w, PyObject *o)
@@ -304,7 +305,12 @@ static int rows_from_types(walk *w, heap_snapshot *out)
             continue;
         heap_row *r = &out->rows[out->n++];
         r->type = e->type;
-        facts_type_name(e->type, r->name, sizeof r->name);
+        if (w->names == HEAP_NAMES_SHORT)
+            facts_type_short_name(e->type, r->name, sizeof r->name);
+        else if (w->names == HEAP_NAMES_LONG)
+            facts_type_long_name(e->type, r->name, sizeof r->name);
+        else
+            facts_type_name(e->type, r->name, sizeof r->name);
         r->count = e->count;
         r->size = e->size;
         r->unknown = e->unknown;
@@ -358,26 +364,31 @@ static void size_deferred(walk *w, heap_snapshot *s, int python)
 }
 
 static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
-                     heap_progress_fn progress, void *progress_arg);
+                     heap_progress_fn progress, void *progress_arg, enum heap_names names);
 
 int heap_walk(heap_snapshot *out)
 {
-    return walk_heap(out, NULL, NULL, NULL, NULL, NULL);
+    return walk_heap(out, NULL, NULL, NULL, NULL, NULL, HEAP_NAMES_FULL);
+}
+
+int heap_walk_names(heap_snapshot *out, enum heap_names names)
+{
+    return walk_heap(out, NULL, NULL, NULL, NULL, NULL, names);
 }
 
 int heap_walk_progress(heap_snapshot *out, heap_progress_fn fn, void *arg)
 {
-    return walk_heap(out, NULL, NULL, NULL, fn, arg);
+    return walk_heap(out, NULL, NULL, NULL, fn, arg, HEAP_NAMES_FULL);
 }
 
 int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
                    heap_progress_fn fn, void *arg)
 {
-    return walk_heap(out, collect, only, leaking, fn, arg);
+    return walk_heap(out, collect, only, leaking, fn, arg, HEAP_NAMES_FULL);
 }
 
 static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
-                     heap_progress_fn progress, void *progress_arg)
+                     heap_progress_fn progress, void *progress_arg, enum heap_names names)
 {
     memset(out, 0, sizeof *out);
     struct timespec t0, t1;
@@ -389,6 +400,7 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
     w.only = only;
     w.progress = progress;
     w.progress_arg = progress_arg;
+    w.names = names;
     eww_ptrset referenced;
     eww_ptrset_init(&referenced);
     w.referenced = leaking ? &referenced : NULL;
@@ -474,11 +486,13 @@ done:
     return rc;
 }
 
-int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, int python_sizes)
+int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, int python_sizes,
+                        enum heap_names names)
 {
     memset(out, 0, sizeof *out);
     walk w;
     memset(&w, 0, sizeof w);
+    w.names = names;
     w.object_sizeof = c_sizeof(&PyBaseObject_Type);
     w.getsizeof = PySys_GetObject("getsizeof");
     if (!w.object_sizeof || !w.getsizeof) {
@@ -491,8 +505,10 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, 
     int rc = seq ? 0 : -1;
     for (Py_ssize_t i = 0; seq && i < PySequence_Fast_GET_SIZE(seq) && !w.failed; i++) {
         PyObject *o = PySequence_Fast_GET_ITEM(seq, i);
-        /* pympler names functions and modules one by one: the caller does that. */
-        if (named && (PyFunction_Check(o) || PyModule_Check(o))) {
+        /* pympler names functions, modules and frames one by one, and the instances of a class
+         * whose metaclass has a __repr__ of its own (str(type(o))): the caller does that. */
+        if (named && (PyFunction_Check(o) || PyModule_Check(o) || PyFrame_Check(o) ||
+                      Py_TYPE(Py_TYPE(o))->tp_repr != PyType_Type.tp_repr)) {
             if (PyList_Append(named, o) < 0) {
                 rc = -1;
                 break;

@@ -30,8 +30,14 @@ typedef struct heap_snapshot {
  * must not run Python code. */
 typedef int (*heap_progress_fn)(void *arg, uint64_t objects);
 
+/* How rows name their types: as pympler (facts_type_name: "collections.OrderedDict",
+ * "app.f.<locals>.Row"), or as objgraph (__name__; __module__.__name__: "builtins.dict"). */
+enum heap_names { HEAP_NAMES_FULL, HEAP_NAMES_SHORT, HEAP_NAMES_LONG };
+
 /* Walk the whole heap. 0, or -1 with a Python exception set. */
 int heap_walk(heap_snapshot *out);
+/* The same, with rows named in that style. */
+int heap_walk_names(heap_snapshot *out, enum heap_names names);
 /* The same, reporting progress to fn (which may be NULL). */
 int heap_walk_progress(heap_snapshot *out, heap_progress_fn fn, void *arg);
 /* The same, and: append every counted object to `collect` (when not NULL; only those whose
@@ -43,9 +49,11 @@ int heap_walk_progress(heap_snapshot *out, heap_progress_fn fn, void *arg);
 int heap_walk_opts(heap_snapshot *out, PyObject *collect, const char *only, PyObject *leaking,
                    heap_progress_fn fn, void *arg);
 /* Count and size the objects of a list (pympler's summarize(objects)). When `named` is not
- * NULL, functions and modules are appended to it instead of being counted. python_sizes: 0
+ * NULL, functions, modules, frames and instances of classes whose metaclass has its own
+ * __repr__ are appended to it instead of being counted (pympler names each). python_sizes: 0
  * leaves the sizes of objects whose __sizeof__ is Python code unknown (no code runs). */
-int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, int python_sizes);
+int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, int python_sizes,
+                        enum heap_names names);
 void heap_snapshot_free(heap_snapshot *s);
 /* The cyclic garbage the collector has not freed yet, found without collecting: a new list
  * of those objects (references), or NULL with an exception. Runs no Python code. */

@@ -40,11 +40,30 @@ static PyObject *rows_list(const heap_row *rows, size_t n, int diff)
     return list;
 }
 
+/* "full" (pympler's names, the default), "short" or "long" (objgraph's), as heap.h says. */
+static int names_arg(const char *s, enum heap_names *out)
+{
+    if (!s || strcmp(s, "full") == 0)
+        *out = HEAP_NAMES_FULL;
+    else if (strcmp(s, "short") == 0)
+        *out = HEAP_NAMES_SHORT;
+    else if (strcmp(s, "long") == 0)
+        *out = HEAP_NAMES_LONG;
+    else {
+        PyErr_Format(PyExc_ValueError, "names must be 'full', 'short' or 'long', not '%s'", s);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *snapshot_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *kw[] = {"collect", NULL};
+    static char *kw[] = {"collect", "names", NULL};
     int collect = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|p:Snapshot", kw, &collect))
+    const char *names_s = NULL;
+    enum heap_names names;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|pz:Snapshot", kw, &collect, &names_s) ||
+        names_arg(names_s, &names) < 0)
         return NULL;
     if (collect) {
         PyObject *gc = PyImport_ImportModule("gc");
@@ -57,7 +76,7 @@ static PyObject *snapshot_new(PyTypeObject *type, PyObject *args, PyObject *kwar
     Snapshot *self = (Snapshot *)type->tp_alloc(type, 0);
     if (!self)
         return NULL;
-    if (heap_walk(&self->snap) < 0) {
+    if (heap_walk_names(&self->snap, names) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -117,7 +136,9 @@ static PyType_Slot snapshot_slots[] = {
     {Py_tp_new, (void *)(uintptr_t)snapshot_new},
     {Py_tp_dealloc, (void *)(uintptr_t)snapshot_dealloc},
     {Py_tp_methods, snapshot_methods},
-    {Py_tp_doc, (void *)"Snapshot(collect=False): a walk of the whole heap, counted by type."},
+    {Py_tp_doc,
+     (void *)"Snapshot(collect=False, names='full'): a walk of the whole heap, counted by "
+             "type (names: 'full', pympler's; 'short' or 'long', objgraph's)."},
     {0, NULL},
 };
 
@@ -128,12 +149,15 @@ static PyType_Spec snapshot_spec = {
     .slots = snapshot_slots,
 };
 
-/* heap_objects(typename=None) -> every live object (of that type) */
-static PyObject *heap_objects(PyObject *mod, PyObject *args)
+/* heap_objects(typename=None, frames=True) -> every live object (of that type); frames=False
+ * leaves frame objects out (pympler's muppy.get_objects does, to make no reference cycles). */
+static PyObject *heap_objects(PyObject *mod, PyObject *args, PyObject *kwargs)
 {
     (void)mod;
+    static char *kw[] = {"typename", "frames", NULL};
     const char *only = NULL;
-    if (!PyArg_ParseTuple(args, "|z:heap_objects", &only))
+    int frames = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zp:heap_objects", kw, &only, &frames))
         return NULL;
     PyObject *list = PyList_New(0);
     heap_snapshot s;
@@ -142,23 +166,44 @@ static PyObject *heap_objects(PyObject *mod, PyObject *args)
         return NULL;
     }
     heap_snapshot_free(&s);
+    if (!frames) {
+        Py_ssize_t n = PyList_GET_SIZE(list), kept = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *o = PyList_GET_ITEM(list, i);
+            if (PyFrame_Check(o))
+                Py_DECREF(o);
+            else
+                PyList_SET_ITEM(list, kept++, o);
+        }
+        for (Py_ssize_t i = kept; i < n; i++)
+            PyList_SET_ITEM(list, i, NULL); /* moved or released above */
+        if (PyList_SetSlice(list, kept, n, NULL) < 0) {
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
     return list;
 }
 
-/* heap_summarize(objects, named=None) -> [[type, count, size], ...]; with a list as `named`,
- * functions and modules go there instead (pympler names them one by one). */
-static PyObject *heap_summarize(PyObject *mod, PyObject *args)
+/* heap_summarize(objects, named=None, names="full") -> [[type, count, size], ...]; with a list
+ * as `named`, the objects pympler names one by one go there instead. */
+static PyObject *heap_summarize(PyObject *mod, PyObject *args, PyObject *kwargs)
 {
     (void)mod;
+    static char *kw[] = {"objects", "named", "names", NULL};
     PyObject *objects, *named = Py_None;
-    if (!PyArg_ParseTuple(args, "O|O:heap_summarize", &objects, &named))
+    const char *names_s = NULL;
+    enum heap_names names;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|Oz:heap_summarize", kw, &objects, &named,
+                                     &names_s) ||
+        names_arg(names_s, &names) < 0)
         return NULL;
     if (named != Py_None && !PyList_Check(named)) {
         PyErr_SetString(PyExc_TypeError, "named must be a list or None");
         return NULL;
     }
     heap_snapshot s;
-    if (heap_summarize_list(objects, &s, named == Py_None ? NULL : named, 1) < 0)
+    if (heap_summarize_list(objects, &s, named == Py_None ? NULL : named, 1, names) < 0)
         return NULL;
     PyObject *list = PyList_New((Py_ssize_t)s.n);
     for (size_t i = 0; list && i < s.n; i++) {
@@ -270,12 +315,15 @@ static PyMethodDef heap_functions[] = {
      "ref_chain(obj) -> [root, ..., obj]: the shortest chain of references from a root "
      "(a module, a thread's local variable, or an object nothing refers to); [] when obj "
      "is not reachable from any of them."},
-    {"heap_objects", heap_objects, METH_VARARGS,
-     "heap_objects(typename=None) -> every live object the heap walk reaches (only those of "
-     "the type with that short or full name, when given)."},
-    {"heap_summarize", heap_summarize, METH_VARARGS,
-     "heap_summarize(objects, named=None) -> [[type, count, size], ...] of the given objects; "
-     "functions and modules are appended to the list `named` instead, when given."},
+    {"heap_objects", (PyCFunction)(void (*)(void))heap_objects, METH_VARARGS | METH_KEYWORDS,
+     "heap_objects(typename=None, frames=True) -> every live object the heap walk reaches "
+     "(only those of the type with that short or full name, when given; no frame objects "
+     "with frames=False)."},
+    {"heap_summarize", (PyCFunction)(void (*)(void))heap_summarize, METH_VARARGS | METH_KEYWORDS,
+     "heap_summarize(objects, named=None, names='full') -> [[type, count, size], ...] of the "
+     "given objects; the objects pympler names one by one (functions, modules, frames, "
+     "instances of a class whose metaclass has a __repr__) are appended to the list `named` "
+     "instead, when given. names: 'full' (pympler's), 'short' or 'long' (objgraph's)."},
     {"heap_leaking", heap_leaking, METH_NOARGS,
      "heap_leaking() -> the gc objects that no other object refers to."},
     {NULL, NULL, 0, NULL},
