@@ -113,3 +113,21 @@ int eww_ptrset_has(eww_ptrset *s, const void *p)
     size_t bit = (a & ((1u << REGION_BITS) - 1)) >> 3;
     return (map[bit >> 6] >> (bit & 63)) & 1;
 }
+
+int eww_ptrset_each(const eww_ptrset *s, int (*fn)(void *arg, void *p), void *arg)
+{
+    for (size_t k = 0; k < s->cap; k++) {
+        if (!s->keys[k])
+            continue;
+        uintptr_t base = (s->keys[k] - 1) << REGION_BITS;
+        for (size_t w = 0; w < WORDS; w++) {
+            for (uint64_t bits = s->maps[k][w]; bits; bits &= bits - 1) {
+                size_t bit = w * 64 + (size_t)__builtin_ctzll(bits);
+                int rc = fn(arg, (void *)(base + (bit << 3)));
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}

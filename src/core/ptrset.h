@@ -29,5 +29,8 @@ void eww_ptrset_free(eww_ptrset *s);
 /* 1 when p was not in the set (now it is), 0 when it was, EWW_ENOMEM. */
 int eww_ptrset_add(eww_ptrset *s, const void *p);
 int eww_ptrset_has(eww_ptrset *s, const void *p);
+/* Call fn(arg, p) for every pointer in the set (in no order); stops at the first non-zero
+ * return and returns it, else 0. The set must not change meanwhile. */
+int eww_ptrset_each(const eww_ptrset *s, int (*fn)(void *arg, void *p), void *arg);
 
 #endif

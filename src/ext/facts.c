@@ -588,3 +588,14 @@ void facts_gc_restore(int was_enabled)
     PyErr_Clear();
 #endif
 }
+
+PyCFunction facts_c_sizeof(PyTypeObject *t)
+{
+    PyObject *m = facts_type_lookup(t, "__sizeof__");
+    if (m && PyObject_TypeCheck(m, &PyMethodDescr_Type)) {
+        PyMethodDef *def = ((PyMethodDescrObject *)m)->d_method;
+        if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_FASTCALL)) == 0)
+            return def->ml_meth;
+    }
+    return NULL;
+}

@@ -30,6 +30,9 @@ int facts_type_matches(PyTypeObject *t, const char *name);
 /* The attribute `name` as found on the type's MRO (the type's dicts, in order), borrowed, or
  * NULL: what the interpreter's own special-method lookup finds, without calling anything. */
 PyObject *facts_type_lookup(PyTypeObject *t, const char *name);
+/* The C function behind a type's __sizeof__ (a METH_NOARGS method descriptor found on the
+ * MRO, never through the metaclass), or NULL. */
+PyCFunction facts_c_sizeof(PyTypeObject *t);
 /* Not an object at all: a freed one that a traverse still shows (a module's free list, as
  * _asyncio's FutureIter free list in 3.12 is visited by its module's traverse). Its
  * reference count is 0; every live object has at least 1 (or is immortal). */

@@ -151,19 +151,6 @@ static tentry *type_entry(walk *w, PyTypeObject *t)
     return e;
 }
 
-/* The C function behind a type's __sizeof__, when it is one (found on the MRO as the
- * interpreter's own lookup finds it, never through the metaclass). */
-static PyCFunction c_sizeof(PyTypeObject *t)
-{
-    PyObject *m = facts_type_lookup(t, "__sizeof__");
-    if (m && PyObject_TypeCheck(m, &PyMethodDescr_Type)) {
-        PyMethodDef *def = ((PyMethodDescrObject *)m)->d_method;
-        if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_FASTCALL)) == 0)
-            return def->ml_meth;
-    }
-    return NULL;
-}
-
 /* Keep o (a reference) to be sized after the walk: its __sizeof__ is Python code. */
 static void size_later(walk *w, PyObject *o)
 {
@@ -228,7 +215,7 @@ static int account(walk *w, PyObject *o)
         }
     }
     if (e->how == SZ_UNSET) {
-        PyCFunction fn = c_sizeof(Py_TYPE(o));
+        PyCFunction fn = facts_c_sizeof(Py_TYPE(o));
         e->how = !fn ? SZ_GETSIZEOF : fn == w->object_sizeof ? SZ_OBJECT : SZ_CFUNC;
         e->fn = fn;
     }
@@ -410,7 +397,7 @@ static int walk_heap(heap_snapshot *out, PyObject *collect, const char *only, Py
     if (leaking)
         eww_ptrset_add(&w.seen, leaking);
     PyObject *seeds = NULL;
-    w.object_sizeof = c_sizeof(&PyBaseObject_Type);
+    w.object_sizeof = facts_c_sizeof(&PyBaseObject_Type);
     w.getsizeof = PySys_GetObject("getsizeof"); /* borrowed */
     if (!w.object_sizeof || !w.getsizeof) {
         PyErr_SetString(PyExc_RuntimeError, "heap walk: cannot find object.__sizeof__");
@@ -493,7 +480,7 @@ int heap_summarize_list(PyObject *objects, heap_snapshot *out, PyObject *named, 
     walk w;
     memset(&w, 0, sizeof w);
     w.names = names;
-    w.object_sizeof = c_sizeof(&PyBaseObject_Type);
+    w.object_sizeof = facts_c_sizeof(&PyBaseObject_Type);
     w.getsizeof = PySys_GetObject("getsizeof");
     if (!w.object_sizeof || !w.getsizeof) {
         PyErr_SetString(PyExc_RuntimeError, "cannot find object.__sizeof__");

@@ -15,6 +15,7 @@
 #include "eww_version.h"
 #include "facts.h"
 #include "proto.h"
+#include "asizeof.h"
 #include "heap_api.h"
 #include "repl.h"
 #include "server.h"
@@ -197,7 +198,8 @@ static PyMethodDef methods[] = {
 static int eww_exec(PyObject *m)
 {
     if (facts_init() < 0 || stats_api_init() < 0 ||
-        PyModule_AddFunctions(m, stats_api_methods) < 0 || repl_init(m) < 0 || heap_api_init(m) < 0)
+        PyModule_AddFunctions(m, stats_api_methods) < 0 || repl_init(m) < 0 ||
+        heap_api_init(m) < 0 || asizeof_init(m) < 0)
         return -1;
     if (PyModule_AddStringConstant(m, "__version__", EWW_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "PROTOCOL_VERSION", EWW_PROTO_VERSION) < 0)

@@ -129,8 +129,10 @@ def worst_gap(raw, command):
     return float(out)
 
 
+@pytest.mark.skipif(UNDER_ASAN, reason="ASan's shadow memory makes fork's page-table copy "
+                    "as long as a small walk; the ratio is checked in the other jobs")
 def test_the_app_runs_on_while_a_snapshot_is_walked(make_app):
-    app = make_app(TICKER % (300_000 if UNDER_ASAN else 2_000_000))
+    app = make_app(TICKER % 2_000_000)
     assert app.readline() == "BUILT"
     raw = app.raw()
     raw.hello()
