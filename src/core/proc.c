@@ -40,8 +40,7 @@ static ssize_t read_file(const char *path, char *buf, size_t cap)
     return (ssize_t)got;
 }
 
-/* Value of "Key:   123 kB" in /proc/PID/status, in bytes (or plain count without unit). */
-static long long status_field(const char *status, const char *key)
+long long eww_proc_status_field(const char *status, const char *key)
 {
     size_t klen = strlen(key);
     for (const char *line = status; line && *line; line = strchr(line, '\n')) {
@@ -58,24 +57,62 @@ static long long status_field(const char *status, const char *key)
     return -1;
 }
 
+int eww_proc_status_each(const char *status, eww_proc_status_fn fn, void *ctx)
+{
+    for (const char *line = status; *line;) {
+        size_t len = strcspn(line, "\n");
+        const char *colon = memchr(line, ':', len);
+        if (colon && colon > line) {
+            const char *v = colon + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            char *end;
+            errno = 0;
+            long long n = strtoll(v, &end, 10);
+            while (end != v && (*end == ' ' || *end == '\t'))
+                end++;
+            if (end != v && errno == 0 && strncmp(end, "kB", 2) == 0 &&
+                (end[2] == '\n' || end[2] == '\0' || end[2] == ' ')) {
+                int rc = fn(ctx, line, (size_t)(colon - line), n * 1024);
+                if (rc)
+                    return rc;
+            }
+        }
+        line += len;
+        if (*line == '\n')
+            line++;
+    }
+    return 0;
+}
+
+long long eww_proc_stat_field(const char *stat, int field)
+{
+    /* Fields after the command name (which may hold spaces and parentheses). */
+    const char *p = strrchr(stat, ')');
+    if (!p || field < 3)
+        return -1;
+    p++;
+    /* p now points at the space before field 3. */
+    for (int f = 3; f < field; f++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return -1;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(p + 1, &end, 10);
+    return end == p + 1 || errno ? -1 : v;
+}
+
 static double start_seconds_ago(pid_t pid)
 {
     char path[64], stat[1024], up[128];
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
     if (read_file(path, stat, sizeof stat) <= 0 || read_file("/proc/uptime", up, sizeof up) <= 0)
         return -1;
-    /* Fields after the command name (which may hold spaces and parentheses). */
-    const char *p = strrchr(stat, ')');
-    if (!p)
+    long long start = eww_proc_stat_field(stat, 22);
+    if (start < 0)
         return -1;
-    p++;
-    /* p now starts field 3; starttime is field 22. */
-    for (int field = 3; field < 22; field++) {
-        p = strchr(p + 1, ' ');
-        if (!p)
-            return -1;
-    }
-    unsigned long long start = strtoull(p + 1, NULL, 10);
     long hz = sysconf(_SC_CLK_TCK);
     double since_boot = strtod(up, NULL);
     if (hz <= 0)
@@ -108,9 +145,9 @@ int eww_proc_read(pid_t pid, eww_proc_info *out)
     snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
     if (read_file(path, status, sizeof status) <= 0)
         return EWW_ESYS;
-    out->rss = status_field(status, "VmRSS");
-    out->peak_rss = status_field(status, "VmHWM");
-    out->threads = (int)status_field(status, "Threads");
+    out->rss = eww_proc_status_field(status, "VmRSS");
+    out->peak_rss = eww_proc_status_field(status, "VmHWM");
+    out->threads = (int)eww_proc_status_field(status, "Threads");
     if (strncmp(status, "Name:", 5) == 0) {
         const char *s = status + 5;
         while (*s == '\t' || *s == ' ')
@@ -139,8 +176,8 @@ long long eww_proc_private_bytes(pid_t pid)
     snprintf(path, sizeof path, "/proc/%ld/smaps_rollup", (long)pid);
     if (read_file(path, buf, sizeof buf) <= 0)
         return -1;
-    long long clean = status_field(buf, "Private_Clean");
-    long long dirty = status_field(buf, "Private_Dirty");
+    long long clean = eww_proc_status_field(buf, "Private_Clean");
+    long long dirty = eww_proc_status_field(buf, "Private_Dirty");
     if (clean < 0 || dirty < 0)
         return -1;
     return clean + dirty;

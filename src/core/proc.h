@@ -6,6 +6,7 @@
 #ifndef EWW_PROC_H
 #define EWW_PROC_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 typedef struct eww_proc_info {
@@ -38,5 +39,21 @@ long long eww_proc_private_bytes(pid_t pid);
 /* The system call the process's (only) thread is blocked in (/proc/PID/syscall), -1 when it
  * is running, -2 when it cannot be known. */
 long eww_proc_waiting_in(pid_t pid);
+
+/* Parsers of the text of /proc files, for readers that read the file themselves. */
+
+/* Field number `field` (1-based, as in proc(5): 23 is vsize, 24 rss in pages, 12 majflt) of
+ * the text of /proc/PID/stat, counted after the command name, which may hold spaces and
+ * parentheses; -1 when it is not there or not a number (fields 1 and 2 included). */
+long long eww_proc_stat_field(const char *stat, int field);
+
+/* Value of "Key:   123 kB" in the text of /proc/PID/status (or smaps_rollup), in bytes, or
+ * the plain count when it has no unit; -1 when the key is not there. */
+long long eww_proc_status_field(const char *status, const char *key);
+
+/* Calls fn for each "Key: N kB" line of the text of /proc/PID/status, in order, with the key
+ * (not NUL-terminated) and N in bytes; stops at and returns fn's first non-zero result. */
+typedef int (*eww_proc_status_fn)(void *ctx, const char *key, size_t klen, long long bytes);
+int eww_proc_status_each(const char *status, eww_proc_status_fn fn, void *ctx);
 
 #endif

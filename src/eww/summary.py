@@ -12,7 +12,7 @@ import re
 import types
 from sys import getsizeof
 
-from . import _eww
+from . import _eww, _text
 
 __all__ = ["summarize", "get_diff", "format_", "print_", "representations"]
 
@@ -128,15 +128,7 @@ def get_diff(left, right):
     return res
 
 
-def _pp(i, base=1024):
-    """pympler's size text: '1512     B', '   1.48 KB', '  -1.07 KB'."""
-    degree = 0
-    pattern = "%4d     %s"
-    while i > base:
-        pattern = "%7.2f %s"
-        i = i / float(base)
-        degree += 1
-    return pattern % (i, ["B", "KB", "MB", "GB", "TB", "EB"][degree])
+_pp = _text.pp
 
 
 def format_(rows, limit=15, sort="size", order="descending"):

@@ -19,6 +19,7 @@
 
 #include "mem.h"
 #include "error.h"
+#include "chart.h"
 #include "proc.h"
 
 static eww_stats *store; /* set once at the first module exec (GIL held), then read-only */
@@ -344,6 +345,94 @@ static PyObject *py_memory_consumption(PyObject *mod, PyObject *unused)
     return PyLong_FromLongLong(rss);
 }
 
+static PyObject *py_proc_stat_field(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    const char *text;
+    int field;
+    if (!PyArg_ParseTuple(args, "si:proc_stat_field", &text, &field))
+        return NULL;
+    long long v = eww_proc_stat_field(text, field);
+    if (v < 0)
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong(v);
+}
+
+static int add_status_line(void *ctx, const char *key, size_t klen, long long bytes)
+{
+    PyObject *item = Py_BuildValue("(s#L)", key, (Py_ssize_t)klen, bytes);
+    if (!item)
+        return -1;
+    int rc = PyList_Append((PyObject *)ctx, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+static PyObject *py_proc_status(PyObject *mod, PyObject *arg)
+{
+    (void)mod;
+    const char *text = PyUnicode_AsUTF8(arg);
+    if (!text)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out && eww_proc_status_each(text, add_status_line, out) != 0)
+        Py_CLEAR(out);
+    return out;
+}
+
+static PyObject *py_chart_svg(PyObject *mod, PyObject *args, PyObject *kw)
+{
+    (void)mod;
+    static char *kws[] = {"points", "title", "xlabel", "ylabel", "bytes", NULL};
+    PyObject *points;
+    const char *title = "", *xlabel = NULL, *ylabel = NULL;
+    int bytes = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|szzp:chart_svg", kws, &points, &title, &xlabel,
+                                     &ylabel, &bytes))
+        return NULL;
+    PyObject *seq = PySequence_Fast(points, "chart_svg() points must be a sequence of (x, y)");
+    if (!seq)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    eww_point *pts = PyMem_Malloc(sizeof *pts * (size_t)(n ? n : 1));
+    PyObject *out = NULL;
+    if (!pts) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *pt = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyTuple_Check(pt) || PyTuple_GET_SIZE(pt) != 2) {
+            PyErr_Format(PyExc_TypeError, "chart_svg() point must be a pair (x, y), not %.100s",
+                         Py_TYPE(pt)->tp_name);
+            goto done;
+        }
+        if (coordinate(PyTuple_GET_ITEM(pt, 0), &pts[i].x) < 0 ||
+            coordinate(PyTuple_GET_ITEM(pt, 1), &pts[i].y) < 0)
+            goto done;
+    }
+    eww_chart c = {.title = title,
+                   .xlabel = xlabel,
+                   .ylabel = ylabel,
+                   .pts = pts,
+                   .n = (size_t)n,
+                   .bytes = bytes};
+    eww_buf b;
+    eww_buf_init(&b, (size_t)1 << 24);
+    int rc = eww_chart_svg(&b, &c);
+    if (rc == 0)
+        out = PyUnicode_DecodeUTF8(b.data ? b.data : "", (Py_ssize_t)b.len, "strict");
+    else if (rc == EWW_EINVAL)
+        PyErr_SetString(PyExc_ValueError, "chart_svg() points must be finite numbers");
+    else
+        PyErr_NoMemory();
+    eww_buf_free(&b);
+done:
+    PyMem_Free(pts);
+    Py_DECREF(seq);
+    return out;
+}
+
 PyMethodDef stats_api_methods[] = {
     {"incr", (PyCFunction)(void (*)(void))py_incr, METH_FASTCALL | METH_KEYWORDS,
      "incr(name, n=1)\n--\n\nAdd n to the counter name (created at 0 on first use)."},
@@ -356,5 +445,14 @@ PyMethodDef stats_api_methods[] = {
      "its newest max_datapoints points and counts the ones it dropped."},
     {"memory_consumption", py_memory_consumption, METH_NOARGS,
      "memory_consumption()\n--\n\nThe process's current resident set size (RSS), in bytes."},
+    {"chart_svg", (PyCFunction)(void (*)(void))py_chart_svg, METH_VARARGS | METH_KEYWORDS,
+     "chart_svg(points, title='', xlabel=None, ylabel=None, bytes=False)\n--\n\nA line chart of "
+     "the (x, y) points as SVG text, drawn by the renderer `stats -g` uses."},
+    {"proc_stat_field", py_proc_stat_field, METH_VARARGS,
+     "proc_stat_field(text, field)\n--\n\nField number field (1-based, as in proc(5)) of the "
+     "text of /proc/PID/stat, or None."},
+    {"proc_status", py_proc_status, METH_O,
+     "proc_status(text)\n--\n\n[(key, bytes)] of each 'Key: N kB' line of the text of "
+     "/proc/PID/status, in order."},
     {NULL, NULL, 0, NULL},
 };

@@ -150,6 +150,58 @@ static void test_proc(void)
     CHECK(!eww_proc_alive(999999999));
 }
 
+struct seen {
+    char keys[256];
+    long long sum;
+};
+
+static int collect(void *ctx, const char *key, size_t klen, long long bytes)
+{
+    struct seen *s = ctx;
+    strncat(s->keys, key, klen);
+    strcat(s->keys, ",");
+    s->sum += bytes;
+    return 0;
+}
+
+static int stop_at_second(void *ctx, const char *key, size_t klen, long long bytes)
+{
+    (void)key;
+    (void)klen;
+    (void)bytes;
+    return ++*(int *)ctx == 2 ? 7 : 0;
+}
+
+static void test_proc_parsers(void)
+{
+    /* A command name with spaces and a parenthesis must not shift the fields. */
+    const char *stat = "4242 (a b) c) R 1 2 3 4 5 6 7 8 99 10 11 12 13 14 15 16 17 18 "
+                       "19 8155136 221 1844";
+    CHECK_INT((int)eww_proc_stat_field(stat, 3), -1); /* the state, not a number */
+    CHECK_INT((int)eww_proc_stat_field(stat, 4), 1);
+    CHECK_INT((int)eww_proc_stat_field(stat, 12), 99);
+    CHECK(eww_proc_stat_field(stat, 23) == 8155136);
+    CHECK_INT((int)eww_proc_stat_field(stat, 24), 221);
+    CHECK_INT((int)eww_proc_stat_field(stat, 25), 1844);
+    CHECK_INT((int)eww_proc_stat_field(stat, 26), -1); /* past the end */
+    CHECK_INT((int)eww_proc_stat_field(stat, 1), -1);
+    CHECK_INT((int)eww_proc_stat_field("no name here", 4), -1);
+
+    const char *status = "Name:\tcat\n\nVmData:    2 kB\nMultiple colons: 1:1\nThreads: 3\n"
+                         "VmStk:\t  132 kB\nVmBad: x kB\nVmExe: 12 kBx";
+    CHECK_INT((int)eww_proc_status_field(status, "VmData"), 2048);
+    CHECK_INT((int)eww_proc_status_field(status, "Threads"), 3);
+    CHECK_INT((int)eww_proc_status_field(status, "VmRSS"), -1);
+    struct seen s = {{0}, 0};
+    CHECK_INT(eww_proc_status_each(status, collect, &s), 0);
+    CHECK_STR(s.keys, "VmData,VmStk,");
+    CHECK(s.sum == (2 + 132) * 1024);
+    int calls = 0;
+    CHECK_INT(eww_proc_status_each("A: 1 kB\nB: 2 kB\nC: 3 kB\n", stop_at_second, &calls), 7);
+    CHECK_INT(calls, 2);
+    CHECK_INT(eww_proc_status_each("", collect, &s), 0);
+}
+
 static void test_private_and_fallback(void)
 {
     char dir[128], sock[160], out[128], err[512];
@@ -209,6 +261,7 @@ int main(void)
     RUN(test_names);
     RUN(test_search_dirs);
     RUN(test_proc);
+    RUN(test_proc_parsers);
     RUN(test_private_and_fallback);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);

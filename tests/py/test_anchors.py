@@ -35,9 +35,7 @@ SDISTS = {"pympler": ("pympler==1.1", "pympler-1.1"),
 
 # Tests of the parts of the anchors eww does not offer yet, by test id prefix.
 PENDING = {
-    "pympler": ["gui.test_garbage.", "muppy.test_mprofile.",
-                "muppy.test_refbrowser.", "test_process.", "tracker.test_classtracker.",
-                "tracker.test_stats."],
+    "pympler": [],
     "objgraph": [],
 }
 

@@ -79,12 +79,14 @@ def test_idle_console_makes_no_wakeups(app):
 def test_fork_child_gets_its_own_console(make_app):
     app = make_app(
         """
+        # Both processes write at once and stdout is unbuffered: one write() per line, which
+        # a pipe keeps whole (print would write each word on its own).
         pid = os.fork()
         if pid == 0:
-            print("CHILD", os.getpid(), eww.socket_path(), flush=True)
+            os.write(1, f"CHILD {os.getpid()} {eww.socket_path()}\\n".encode())
             time.sleep(60)
             os._exit(0)
-        print("PARENT", eww.socket_path(), flush=True)
+        os.write(1, f"PARENT {eww.socket_path()}\\n".encode())
         time.sleep(60)
         """
     )
