@@ -327,6 +327,31 @@ def run_exec(io, session_id, source):
     return status
 
 
+def evaluate(session_id, source):
+    """`size -e EXPR`: the value of an expression, evaluated as at the REPL's prompt (in a
+    copy of __main__'s namespace), after the audit event the REPL raises for a statement.
+    Its exceptions are the caller's to report."""
+    try:
+        code_obj = compile(source, "<eww size>", "eval")
+    except (OverflowError, SyntaxError, ValueError) as exc:
+        raise EvalError(_exception_text(exc)) from None
+    sys.audit("eww.repl.exec", session_id, source)
+    try:
+        return eval(code_obj, _namespace())
+    except Exception as exc:
+        raise EvalError(_exception_text(exc)) from None
+
+
+class EvalError(Exception):
+    """An expression that did not compile or raised: the text says how, as Python would."""
+
+
+def _exception_text(exc):
+    if isinstance(exc, SyntaxError):  # one line: where in the expression, not which file
+        return "SyntaxError: %s%s" % (exc.msg, " at column %d" % exc.offset if exc.offset else "")
+    return "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
+
+
 def complete(namespace, text, limit=200):
     """Completions of text in the REPL's namespace (rlcompleter, evaluated in the app)."""
     import rlcompleter

@@ -81,6 +81,7 @@ from gc import get_referents as _getreferents  # noqa: E402
 
 _getsizeof = sys.getsizeof
 _walk = getattr(_eww, "asizeof_walk", None)  # the per-object loop in C
+_walk_all = getattr(_eww, "asizeof_walk_all", None)  # and for many objects at once
 
 
 def _items(obj):  # dict only
@@ -1259,6 +1260,8 @@ class Asizer:
     def _sizes(self, objs, sized=None):
         """The size (or Asized) of each object; the total counts duplicates once."""
         self.exclude_refs(*objs)
+        if sized is None and not self._profile and not self._stats_ and _walk_all:
+            return _walk_all(self, tuple(objs))[0]
         s, t = {}, []
         self.exclude_objs(s, t)
         for o in objs:

@@ -51,20 +51,25 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD eww_ptrset ids;
-    idc_slot *slots; /* the counts that are not 1 (or were not, once) */
+    eww_ptrset slotted; /* the ids with a slot: most have none, and the bitmap says so cheaply */
+    idc_slot *slots;    /* the counts that are not 1 (or were not, once) */
     size_t cap, nslots, used;
 } IdCounts;
 
 static PyTypeObject *IdCounts_Type;
 
-static idc_slot *idc_find(IdCounts *c, uintptr_t key)
+static idc_slot *idc_probe(IdCounts *c, uintptr_t key)
 {
-    if (!c->cap)
-        return NULL;
     size_t i = mix(key) & (c->cap - 1);
     while (c->slots[i].key && c->slots[i].key != key)
         i = (i + 1) & (c->cap - 1);
     return &c->slots[i];
+}
+
+/* key's slot, or NULL when it has none. */
+static idc_slot *idc_find(IdCounts *c, uintptr_t key)
+{
+    return c->cap && eww_ptrset_has(&c->slotted, (void *)key) ? idc_probe(c, key) : NULL;
 }
 
 /* Whether key is counted; its count in *count. */
@@ -101,10 +106,14 @@ static int idc_set(IdCounts *c, uintptr_t key, long long n)
             c->cap = cap;
             for (size_t i = 0; i < oldcap; i++)
                 if (old[i].key)
-                    *idc_find(c, old[i].key) = old[i];
+                    *idc_probe(c, old[i].key) = old[i];
             eww_free(old);
         }
-        sl = idc_find(c, key);
+        if (eww_ptrset_add(&c->slotted, (void *)key) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        sl = idc_probe(c, key);
         sl->key = key;
         c->nslots++;
     }
@@ -146,6 +155,7 @@ static void idc_dealloc(IdCounts *c)
 {
     PyTypeObject *tp = Py_TYPE(c);
     eww_ptrset_free(&c->ids);
+    eww_ptrset_free(&c->slotted);
     eww_free(c->slots);
     tp->tp_free((PyObject *)c);
     Py_DECREF(tp);
@@ -345,6 +355,7 @@ typedef struct walk {
     plan **plans;       /* open addressing by key pointer; each plan stays where it is */
     size_t nplans, cap; /* open addressing by key pointer */
     PyObject *slot_str, *dict_str, *class_str; /* interned "__slots__", "__dict__", ... */
+    long long depth0;
 } walk;
 
 static PyObject *attr(PyObject *o, const char *name)
@@ -865,6 +876,25 @@ static Py_ssize_t size_of(walk *w, PyObject *obj, long long deep)
     return s;
 }
 
+/* The flat size of obj as the walk counts it (0 for an excluded or unsized type), whether
+ * or not it was seen: what a given object weighs on its own. -1 with an exception. */
+static Py_ssize_t flat_of(walk *w, PyObject *obj)
+{
+    PyObject *key = (PyObject *)Py_TYPE(obj);
+    Py_INCREF(key);
+    if (Py_IS_TYPE(obj, &PyType_Type)) {
+        Py_DECREF(key);
+        key = PyObject_CallOneArg(A.claskey_fn, obj);
+        if (!key)
+            return -1;
+    }
+    plan *p = plan_for(w, key, obj);
+    Py_DECREF(key);
+    if (!p)
+        return -1;
+    return p->excluded || !p->sized ? 0 : flat(w, p, obj);
+}
+
 static int get_ll(PyObject *o, const char *name, long long *out)
 {
     *out = as_ll(PyObject_GetAttrString(o, name), -1);
@@ -888,6 +918,78 @@ static int set_ll(PyObject *o, const char *name, long long v)
 }
 
 /* asizeof_walk(asizer, obj, deep) -> size: Asizer._sizer(obj, 0, deep, None) in C. */
+/* The walk's view of the Asizer: its visit counts, exclusions and options. 0, or -1 with an
+ * exception (walk_end() frees what was taken either way). */
+static int walk_begin(walk *w, PyObject *asizer)
+{
+    memset(w, 0, sizeof *w);
+    w->asizer = asizer;
+    w->seen = (IdCounts *)PyObject_GetAttrString(asizer, "_seen");
+    w->excl_d = PyObject_GetAttrString(asizer, "_excl_d");
+    w->ign_d = PyObject_GetAttrString(asizer, "_ign_d");
+    w->keep = PyObject_GetAttrString(asizer, "_keep");
+    w->slot_str = PyUnicode_InternFromString("__slots__");
+    w->dict_str = PyUnicode_InternFromString("__dict__");
+    w->class_str = PyUnicode_InternFromString("__class__");
+    if (!w->seen || !w->excl_d || !w->ign_d || !w->keep || !w->slot_str || !w->dict_str ||
+        !w->class_str)
+        return -1;
+    if (!PyObject_TypeCheck(w->seen, IdCounts_Type) || !PyDict_Check(w->excl_d) ||
+        !PyList_Check(w->keep)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "asizeof_walk: _seen, _excl_d, _keep: IdCounts, dict, list");
+        return -1;
+    }
+    if (get_bool(asizer, "_code_", &w->code) < 0 || get_bool(asizer, "_derive_", &w->derive) < 0 ||
+        get_bool(asizer, "_frames_", &w->frames) < 0 ||
+        get_bool(asizer, "_infer_", &w->infer) < 0 || get_ll(asizer, "_mask", &w->mask) < 0 ||
+        get_ll(asizer, "_limit_", &w->limit) < 0 || get_ll(asizer, "_depth", &w->depth0) < 0)
+        return -1;
+    w->depth = w->depth0;
+    return 0;
+}
+
+/* Write back what the walk changed in the Asizer (missed, depth, and total: `added` bytes
+ * sized at level 0), and free the walk. ok: whether the walk succeeded. */
+static int walk_end(walk *w, int ok, long long added)
+{
+    long long missed = 0, total = 0;
+    if (ok && w->missed &&
+        (get_ll(w->asizer, "_missed", &missed) < 0 ||
+         set_ll(w->asizer, "_missed", missed + w->missed) < 0))
+        ok = 0;
+    if (ok && w->depth != w->depth0 && set_ll(w->asizer, "_depth", w->depth) < 0)
+        ok = 0;
+    if (ok && added &&
+        (get_ll(w->asizer, "_total", &total) < 0 || set_ll(w->asizer, "_total", total + added) < 0))
+        ok = 0;
+    for (size_t i = 0; i < w->cap; i++)
+        if (w->plans[i]) {
+            plan_clear(w->plans[i]);
+            eww_free(w->plans[i]);
+        }
+    eww_free(w->plans);
+    Py_XDECREF(w->seen);
+    Py_XDECREF(w->excl_d);
+    Py_XDECREF(w->ign_d);
+    Py_XDECREF(w->keep);
+    Py_XDECREF(w->slot_str);
+    Py_XDECREF(w->dict_str);
+    Py_XDECREF(w->class_str);
+    return ok ? 0 : -1;
+}
+
+/* Size one object (a reference held by the caller) at level deep. */
+static Py_ssize_t walk_one(walk *w, PyObject *obj, long long deep)
+{
+    Py_INCREF(obj);
+    int gc_was = facts_gc_disable(); /* the dicts made meanwhile would run collections */
+    Py_ssize_t s = size_of(w, obj, deep);
+    facts_gc_restore(gc_was);
+    Py_DECREF(obj);
+    return s;
+}
+
 static PyObject *asizeof_walk(PyObject *mod, PyObject *args)
 {
     (void)mod;
@@ -896,62 +998,90 @@ static PyObject *asizeof_walk(PyObject *mod, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOL:asizeof_walk", &asizer, &obj, &deep) || load_module() < 0)
         return NULL;
     walk w;
-    memset(&w, 0, sizeof w);
-    w.asizer = asizer;
-    w.seen = (IdCounts *)PyObject_GetAttrString(asizer, "_seen");
-    w.excl_d = PyObject_GetAttrString(asizer, "_excl_d");
-    w.ign_d = PyObject_GetAttrString(asizer, "_ign_d");
-    w.keep = PyObject_GetAttrString(asizer, "_keep");
-    w.slot_str = PyUnicode_InternFromString("__slots__");
-    w.dict_str = PyUnicode_InternFromString("__dict__");
-    w.class_str = PyUnicode_InternFromString("__class__");
-    PyObject *result = NULL;
-    long long depth0 = 0;
-    if (!w.seen || !w.excl_d || !w.ign_d || !w.keep || !w.slot_str || !w.dict_str || !w.class_str)
-        goto done;
-    if (!PyObject_TypeCheck(w.seen, IdCounts_Type) || !PyDict_Check(w.excl_d) ||
-        !PyList_Check(w.keep)) {
-        PyErr_SetString(PyExc_TypeError,
-                        "asizeof_walk: _seen, _excl_d, _keep: IdCounts, dict, list");
-        goto done;
+    Py_ssize_t s = -1;
+    int ok = walk_begin(&w, asizer) == 0;
+    if (ok) {
+        s = walk_one(&w, obj, deep);
+        ok = !(s < 0 && PyErr_Occurred());
     }
-    if (get_bool(asizer, "_code_", &w.code) < 0 || get_bool(asizer, "_derive_", &w.derive) < 0 ||
-        get_bool(asizer, "_frames_", &w.frames) < 0 || get_bool(asizer, "_infer_", &w.infer) < 0 ||
-        get_ll(asizer, "_mask", &w.mask) < 0 || get_ll(asizer, "_limit_", &w.limit) < 0 ||
-        get_ll(asizer, "_depth", &depth0) < 0)
-        goto done;
-    w.depth = depth0;
-    Py_INCREF(obj);
-    int gc_was = facts_gc_disable(); /* the dicts made meanwhile would run collections */
-    Py_ssize_t s = size_of(&w, obj, deep);
-    facts_gc_restore(gc_was);
-    Py_DECREF(obj);
-    if (s < 0 && PyErr_Occurred())
-        goto done;
-    long long missed = 0, total = 0;
-    if (w.missed && (get_ll(asizer, "_missed", &missed) < 0 ||
-                     set_ll(asizer, "_missed", missed + w.missed) < 0))
-        goto done;
-    if (w.depth != depth0 && set_ll(asizer, "_depth", w.depth) < 0)
-        goto done;
-    if (!deep && s &&
-        (get_ll(asizer, "_total", &total) < 0 || set_ll(asizer, "_total", total + s) < 0))
-        goto done;
-    result = PyLong_FromSsize_t(s);
-done:
-    for (size_t i = 0; i < w.cap; i++)
-        if (w.plans[i]) {
-            plan_clear(w.plans[i]);
-            eww_free(w.plans[i]);
+    if (walk_end(&w, ok, !deep && ok ? s : 0) < 0)
+        return NULL;
+    return PyLong_FromSsize_t(s);
+}
+
+/* Asizer._sizes(objs) for sized=None: one walk for all, each object given once (the same
+ * object given again gets its first size and one more visit). (sizes, flats) as tuples. */
+static PyObject *asizeof_walk_all(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    PyObject *asizer, *objs;
+    if (!PyArg_ParseTuple(args, "OO!:asizeof_walk_all", &asizer, &PyTuple_Type, &objs))
+        return NULL;
+    return asizeof_sizes(asizer, objs);
+}
+
+PyObject *asizeof_sizes(PyObject *asizer, PyObject *objs)
+{
+    if (load_module() < 0)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(objs);
+    PyObject *sizes = PyTuple_New(n), *flats = PyTuple_New(n);
+    Py_ssize_t *got = eww_calloc((size_t)n + 1, 2 * sizeof *got);
+    eww_ptrset given;
+    eww_ptrset_init(&given);
+    walk w;
+    if (sizes && flats && !got)
+        PyErr_NoMemory();
+    int begun = sizes && flats && got, ok = begun && walk_begin(&w, asizer) == 0;
+    long long added = 0;
+    int gc_off = ok, gc_was = ok ? facts_gc_disable() : 0; /* dicts made would collect */
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        PyObject *o = PyTuple_GET_ITEM(objs, i);
+        int fresh = eww_ptrset_add(&given, o);
+        if (fresh < 0) {
+            PyErr_NoMemory();
+            ok = 0;
+        } else if (!fresh) { /* given twice: its first size, one more visit */
+            Py_ssize_t j = i;
+            while (--j >= 0 && PyTuple_GET_ITEM(objs, j) != o) {
+            }
+            got[2 * i] = got[2 * j];
+            got[2 * i + 1] = got[2 * j + 1];
+            ok = idc_again(w.seen, (uintptr_t)o) == 0;
+        } else {
+            Py_INCREF(o);
+            Py_ssize_t f = flat_of(&w, o);
+            Py_ssize_t sz = f < 0 ? -1 : size_of(&w, o, 0);
+            Py_DECREF(o);
+            ok = !(sz < 0 && PyErr_Occurred());
+            got[2 * i] = sz;
+            got[2 * i + 1] = f;
+            added += sz > 0 ? sz : 0;
         }
-    eww_free(w.plans);
-    Py_XDECREF(w.seen);
-    Py_XDECREF(w.excl_d);
-    Py_XDECREF(w.ign_d);
-    Py_XDECREF(w.keep);
-    Py_XDECREF(w.slot_str);
-    Py_XDECREF(w.dict_str);
-    Py_XDECREF(w.class_str);
+    }
+    if (gc_off)
+        facts_gc_restore(gc_was);
+    eww_ptrset_free(&given);
+    PyObject *result = NULL;
+    if (begun && walk_end(&w, ok, added) == 0) {
+        int filled = 1;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *x = PyLong_FromSsize_t(got[2 * i]), *y = PyLong_FromSsize_t(got[2 * i + 1]);
+            if (!x || !y) {
+                Py_XDECREF(x);
+                Py_XDECREF(y);
+                filled = 0;
+                break;
+            }
+            PyTuple_SET_ITEM(sizes, i, x);
+            PyTuple_SET_ITEM(flats, i, y);
+        }
+        if (filled)
+            result = PyTuple_Pack(2, sizes, flats);
+    }
+    eww_free(got);
+    Py_XDECREF(sizes);
+    Py_XDECREF(flats);
     return result;
 }
 
@@ -959,6 +1089,9 @@ static PyMethodDef asizeof_methods[] = {
     {"asizeof_walk", asizeof_walk, METH_VARARGS,
      "asizeof_walk(asizer, obj, deep) -> int: Asizer._sizer(obj, 0, deep, None) of "
      "eww.asizeof, in C."},
+    {"asizeof_walk_all", asizeof_walk_all, METH_VARARGS,
+     "asizeof_walk_all(asizer, objs) -> (sizes, flats): Asizer._sizes(objs) of eww.asizeof "
+     "in one walk, and the flat size of each object as the walk counted it."},
     {NULL, NULL, 0, NULL},
 };
 

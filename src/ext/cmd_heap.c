@@ -220,16 +220,21 @@ int commands_heap_tick(void *arg, uint64_t objects)
     return 0;
 }
 
-static int report_walk_error(reply *r, const char *what)
+int commands_failed(reply *r, const char *command, const char *context)
 {
-    if (((reply *)r)->cancelled) {
+    if (r->cancelled) {
         PyErr_Clear();
-        return reply_stopped(r, what);
+        return reply_stopped(r, command);
     }
     char why[512];
     python_error_text(why, sizeof why);
-    reply_error(r, "%s: the heap walk failed: %s", what, why);
+    reply_error(r, "%s: %s%s", command, context, why);
     return EWW_STATUS_FAILED;
+}
+
+static int report_walk_error(reply *r, const char *what)
+{
+    return commands_failed(r, what, "the heap walk failed: ");
 }
 
 static int summary_python(reply *r, void *arg)

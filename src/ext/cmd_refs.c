@@ -22,6 +22,7 @@
 #include "fmt.h"
 #include "graph.h"
 #include "heap.h"
+#include "lookup.h"
 #include "proto.h"
 #include "refs.h"
 
@@ -47,41 +48,51 @@ static int cached_match(type_cache *c, PyTypeObject *t)
     return facts_type_matches(t, c->name); /* a full table: just ask */
 }
 
-/* No object has a type of that name. When the name is a class's (a class with no live
- * instance, e.g. `chain app.Row` after the rows are gone), say how to ask about the class
- * itself, whose ID the user cannot guess. */
-static void no_instances(reply *r, const char *command, const char *name)
+PyTypeObject *commands_find_class(const char *name, Py_ssize_t *more)
 {
     PyObject *all = facts_gc_objects();
     PyTypeObject *cls = NULL;
-    Py_ssize_t more = 0;
+    *more = 0;
     for (Py_ssize_t i = 0; all && i < PyList_GET_SIZE(all); i++) {
         PyObject *o = PyList_GET_ITEM(all, i);
         if (PyType_Check(o) && facts_type_matches((PyTypeObject *)o, name)) {
             if (cls)
-                more++;
+                ++*more;
             else
                 cls = (PyTypeObject *)o;
         }
     }
     PyErr_Clear();
+    Py_XINCREF(cls);
+    Py_XDECREF(all);
+    return cls;
+}
+
+/* No object has a type of that name. When the name is a class's (a class with no live
+ * instance, e.g. `chain app.Row` after the rows are gone), say how to ask about the class
+ * itself, whose ID the user cannot guess. */
+void commands_no_instances(reply *r, const char *command, const char *name)
+{
+    Py_ssize_t more;
+    PyTypeObject *cls = commands_find_class(name, &more);
     if (cls) {
         char full[256], others[64] = "";
         facts_type_name(cls, full, sizeof full);
         if (more)
             snprintf(others, sizeof others, "; %zd more classes have that name", more);
-        reply_error(r,
-                    "%s: no live instance of the class %s. The class itself is %p: `%s %p` "
-                    "shows what keeps the class alive%s",
-                    command, full, (void *)cls, command, (void *)cls, others);
+        int why = !strcmp(command, "chain") || !strcmp(command, "backrefs");
+        reply_error(r, "%s: no live instance of the class %s. The class itself is %p: `%s %p` %s%s",
+                    command, full, (void *)cls, command, (void *)cls,
+                    why ? "shows what keeps the class alive" : "asks about the class itself",
+                    others);
+        Py_DECREF(cls);
     } else {
         reply_error(r, "%s: no live object of a type named '%s'", command, name);
     }
-    Py_XDECREF(all);
 }
 
 /* An ID as Python prints it (id(): decimal) or as eww prints it (0x...). */
-static int parse_id(const char *s, uintptr_t *out)
+int commands_parse_id(const char *s, uintptr_t *out)
 {
     char *end;
     unsigned long long v;
@@ -95,6 +106,18 @@ static int parse_id(const char *s, uintptr_t *out)
         return 0;
     *out = (uintptr_t)v;
     return 1;
+}
+
+PyObject *commands_find_id(reply *r, uintptr_t id)
+{
+    refs_walk *w = refs_walk_new(id, commands_heap_tick, r);
+    if (!w)
+        return NULL;
+    long pos = refs_find(w, id);
+    PyObject *o = pos < 0 ? NULL : refs_object(w, (size_t)pos);
+    Py_XINCREF(o);
+    refs_walk_free(w);
+    return o;
 }
 
 typedef struct chain_args {
@@ -344,7 +367,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     if (total == 0) {
         eww_free(sid);
         eww_free(cache);
-        no_instances(r, "chain", a->what);
+        commands_no_instances(r, "chain", a->what);
         return EWW_STATUS_FAILED;
     }
     /* 2. shapes, in queue order (a parent comes before its children) */
@@ -470,7 +493,7 @@ static int chain_python(reply *r, void *arg)
 {
     chain_args *a = arg;
     uintptr_t target = 0;
-    int by_id = parse_id(a->what, &target);
+    int by_id = commands_parse_id(a->what, &target);
     refs_walk *w = refs_walk_new(by_id ? target : 0, commands_heap_tick, r);
     if (!w) {
         if (r->cancelled) {
@@ -560,18 +583,11 @@ static int backrefs_tick(void *arg)
     return reply_tick(arg, NULL, NULL);
 }
 
-/* Up to k live instances of the type named `name`, spread evenly over all of them: the
- * gc-tracked ones from gc.get_objects(), else (str, int, ...) from a heap walk. A new list
- * (empty when there is none), or NULL with an exception; *total is how many there are, and
- * *gc_objects the list gc.get_objects() gave (for the search to use; NULL when it failed). */
-static PyObject *sample_instances(reply *r, const char *name, Py_ssize_t k, Py_ssize_t *total,
-                                  PyObject **gc_objects)
+PyObject *commands_instances(reply *r, const char *name, PyObject **gc_objects)
 {
     type_cache *cache = eww_calloc(1, sizeof *cache);
-    PyObject *gc = PyImport_ImportModule("gc");
-    PyObject *all = gc && cache ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
+    PyObject *all = cache ? facts_gc_objects() : NULL;
     PyObject *matches = all ? PyList_New(0) : NULL;
-    Py_XDECREF(gc);
     if (!cache)
         PyErr_NoMemory();
     if (matches) {
@@ -584,7 +600,6 @@ static PyObject *sample_instances(reply *r, const char *name, Py_ssize_t k, Py_s
             }
         }
     }
-    *gc_objects = all;
     eww_free(cache);
     if (matches && PyList_GET_SIZE(matches) == 0) {
         heap_snapshot s;
@@ -593,6 +608,20 @@ static PyObject *sample_instances(reply *r, const char *name, Py_ssize_t k, Py_s
         else
             heap_snapshot_free(&s);
     }
+    if (gc_objects)
+        *gc_objects = all;
+    else
+        Py_XDECREF(all);
+    return matches;
+}
+
+/* Up to k live instances of the type named `name`, spread evenly over all of them. A new
+ * list (empty when there is none), or NULL with an exception; *total is how many there are,
+ * and *gc_objects the list gc.get_objects() gave (for the search to use). */
+static PyObject *sample_instances(reply *r, const char *name, Py_ssize_t k, Py_ssize_t *total,
+                                  PyObject **gc_objects)
+{
+    PyObject *matches = commands_instances(r, name, gc_objects);
     if (!matches)
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(matches);
@@ -610,7 +639,7 @@ static int backrefs_python(reply *r, void *arg)
 {
     backrefs_args *a = arg;
     uintptr_t id = 0;
-    int by_id = parse_id(a->what, &id);
+    int by_id = commands_parse_id(a->what, &id);
     char fallback[256], file[256], title[512];
     snprintf(fallback, sizeof fallback, "backrefs-%s", a->what);
     if (commands_file_name(r, "backrefs", a->file, fallback, file, sizeof file) < 0)
@@ -634,7 +663,7 @@ static int backrefs_python(reply *r, void *arg)
     if (!by_id && total == 0) {
         Py_DECREF(targets);
         Py_XDECREF(gc_objects);
-        no_instances(r, "backrefs", a->what);
+        commands_no_instances(r, "backrefs", a->what);
         return EWW_STATUS_FAILED;
     }
     if (!by_id) {

@@ -26,6 +26,12 @@
 
 /* ---- stats ------------------------------------------------------------------------- */
 
+/* Graphs eww records itself against time: the memory sampler's, and track's. */
+static int timed(const char *name)
+{
+    return strcmp(name, "memory") == 0 || strncmp(name, "track:", 6) == 0;
+}
+
 static void value_text(const eww_stat_info *i, char *out, size_t n)
 {
     if (i->kind == EWW_STAT_INT)
@@ -193,9 +199,9 @@ static int stats_chart(reply *r, const char *name, const char *file, const char 
     eww_buf_init(&b, 128u << 20);
     int rc = eww_chart_data_encode(&b, terminal ? "terminal" : "svg", terminal ? NULL : fname, name,
                                    title ? title : name,
-                                   xlabel                        ? xlabel
-                                   : strcmp(name, "memory") == 0 ? "seconds"
-                                                                 : "x",
+                                   xlabel        ? xlabel
+                                   : timed(name) ? "seconds"
+                                                 : "x",
                                    ylabel, eww_chart_is_bytes(name), dropped, pts, n);
     eww_free(pts);
     if (rc != 0) {

@@ -51,7 +51,7 @@ static const command table[] = {
      "directory as FILE.svg (default: the graph's name), then says 'Chart written to ...'.\n"
      "  -f FILE   file name (a plain name; .svg is added)\n"
      "  -t TITLE  chart title (default: the graph's name)\n"
-     "  -x XLABEL title of the x axis (default: x; seconds for the memory graph)\n"
+     "  -x XLABEL title of the x axis (default: x; seconds for the memory and track graphs)\n"
      "  -y YLABEL title of the y axis (default: the unit of its ticks, e.g. MiB)\n"
      "Graphs whose name mentions memory, rss, heap or bytes get axes in KiB/MiB/GiB. More\n"
      "points than pixels are downsampled keeping the shape (largest-triangle-three-buckets).\n",
@@ -140,6 +140,39 @@ static const command table[] = {
      "get_object_traceback), grouped and counted, largest group first. Needs allocation\n"
      "tracing: `trace on` first; objects allocated before it have no traceback.\n",
      cmd_where, 1},
+    {"size", "size ID|TYPE|-e EXPR", "deep and flat size of an object, or of a type's instances",
+     "pympler's asizeof, from the console: the deep size (the object and everything it\n"
+     "refers to, each object counted once) and the flat size (the object alone), with\n"
+     "asizeof's default options (classes, functions and modules are not followed). For a\n"
+     "TYPE: all its live instances together, their flat sizes, and the largest instances\n"
+     "by what each adds (what several share counts with the first). -e EXPR sizes the\n"
+     "value of a Python expression, evaluated as `exec` does (in a copy of the app's\n"
+     "__main__ namespace; it raises the audit event eww.repl.exec). Runs in the app with\n"
+     "the GIL held: asizeof's rules are Python code, which a snapshot must not run.\n"
+     "  -e EXPR   size the value of EXPR\n",
+     cmd_size, 1},
+    {"refs", "refs ID [-d DEPTH] [-n MAXNODES]", "the tree of what an object refers to",
+     "pympler's refbrowser, forwards: the object, what it refers to (its referents, as the\n"
+     "gc sees them), what those refer to, DEPTH levels deep (default 2), one line each with\n"
+     "the edge (attribute 'x', dict key 'k', list index 3), the type, the ID and a short\n"
+     "repr. At most 10 referents a node are shown (the rest are counted) and MAXNODES\n"
+     "nodes in all (default 200); an object met again says (shown above); modules and\n"
+     "classes are not expanded. No code of the app runs: answered on a snapshot.\n"
+     "  -d DEPTH      levels (1 to 20, default 2)\n"
+     "  -n MAXNODES   nodes at most (1 to 10000, default 200)\n",
+     cmd_refs, 1},
+    {"track", "track CLASS [-i SECONDS] [-n SAMPLES]",
+     "instances of a class and their deep size over time, as graphs",
+     "pympler's ClassTracker, from the console: every SECONDS (default 5) counts the live\n"
+     "instances of CLASS and sizes them together (as `size CLASS`), prints a line with the\n"
+     "change since the last one, and appends the two numbers to the graphs\n"
+     "track:CLASS:instances and track:CLASS:bytes of the stats store, which `stats -g`\n"
+     "draws (and which outlive the command). Runs until Ctrl-C, or for SAMPLES samples.\n"
+     "Each sample holds the GIL while it counts and sizes (the time is shown); the\n"
+     "class's constructor is not touched.\n"
+     "  -i SECONDS   time between samples (0.1 to 86400, default 5)\n"
+     "  -n SAMPLES   stop after this many samples\n",
+     cmd_track, 1},
     {"trace", "trace on [FRAMES] | trace off", "start or stop allocation tracing (tracemalloc)",
      "trace on [FRAMES] starts tracemalloc with FRAMES frames a traceback (default 10), so\n"
      "that `where` can say where objects allocated from then on came from. It costs memory\n"

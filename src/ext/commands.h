@@ -38,6 +38,10 @@ int commands_file_name(reply *r, const char *name, const char *file, const char 
  * far" once a second, and 1 when the client asked the command to stop (reply_tick). */
 int commands_heap_tick(void *reply, uint64_t objects);
 
+/* The end of a command whose Python work failed (an exception is set): "stopped by the
+ * client" when it was, else "<command>: <context><the exception>". EWW_STATUS_FAILED. */
+int commands_failed(reply *r, const char *command, const char *context);
+
 /* Handlers living in their own files. */
 int cmd_stats(reply *r, int argc, const char **argv);
 int cmd_memory(reply *r, int argc, const char **argv);
@@ -51,6 +55,9 @@ int cmd_backrefs(reply *r, int argc, const char **argv);
 int cmd_leaking(reply *r, int argc, const char **argv);
 int cmd_trace(reply *r, int argc, const char **argv);
 int cmd_where(reply *r, int argc, const char **argv);
+int cmd_size(reply *r, int argc, const char **argv);
+int cmd_refs(reply *r, int argc, const char **argv);
+int cmd_track(reply *r, int argc, const char **argv);
 /* Free a session's command state (C memory only: called without the GIL). */
 void commands_state_free(void *state);
 /* A session's command state as bytes (appended to out; nothing for none), and back: unpack

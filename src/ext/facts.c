@@ -583,9 +583,12 @@ void facts_gc_restore(int was_enabled)
 #if PY_VERSION_HEX >= 0x030A0000
     PyGC_Enable();
 #else
+    PyObject *type, *value, *tb; /* the caller's exception, if any, stays the caller's */
+    PyErr_Fetch(&type, &value, &tb);
     PyObject *r = PyObject_CallNoArgs(s_gc_enable);
     Py_XDECREF(r);
     PyErr_Clear();
+    PyErr_Restore(type, value, tb);
 #endif
 }
 

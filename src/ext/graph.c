@@ -1005,45 +1005,12 @@ out:
 /* The console's node label: "leakapp.Handler at 0x7f..." and a short repr. */
 static void console_label(gnode *x, char *out, size_t n)
 {
-    char t[256], s[256];
+    char head[300], detail[256];
     PyObject *o = x->o;
-    if (PyModule_Check(o)) {
-        const char *name = PyModule_GetName(o); /* its dict's __name__: C */
-        if (!name)
-            PyErr_Clear();
-        snprintf(out, n, "module %s", name ? name : "?");
-        return;
-    }
-    if (PyType_Check(o)) {
-        facts_type_name((PyTypeObject *)o, t, sizeof t);
-        snprintf(out, n, "class %s", t);
-        return;
-    }
-    if (PyFrame_Check(o)) {
-        PyCodeObject *c = PyFrame_GetCode((PyFrameObject *)o);
-        const char *fn = c ? PyUnicode_AsUTF8(c->co_name) : NULL;
-        const char *file = c ? PyUnicode_AsUTF8(c->co_filename) : NULL;
-        snprintf(out, n, "frame of %s() at %s:%d", fn ? fn : "?", file ? file : "?",
-                 PyFrame_GetLineNumber((PyFrameObject *)o));
-        Py_XDECREF(c);
-        PyErr_Clear();
-        return;
-    }
-    facts_type_name(Py_TYPE(o), t, sizeof t);
-    if (PyTuple_Check(o) || PyList_Check(o) || PyDict_Check(o) || PyAnySet_Check(o)) {
-        Py_ssize_t len = facts_len(o);
-        char num[32];
-        eww_fmt_count(num, sizeof num, (unsigned long long)(len < 0 ? 0 : len));
-        snprintf(s, sizeof s, "%s item%s", num, len == 1 ? "" : "s");
-    } else if (PyFunction_Check(o)) {
-        const char *q = PyUnicode_AsUTF8(((PyFunctionObject *)o)->func_qualname);
-        snprintf(s, sizeof s, "%s()", q ? q : "?");
-        PyErr_Clear();
-    } else if (!facts_repr(o, s, sizeof s)) {
-        s[0] = '\0'; /* its repr would run code: the type and ID say enough */
-    }
-    snprintf(out, n, "%s at %p%s%s%s", t, (void *)o, s[0] ? "\n" : "", s,
-             x->expand && !x->referred && PyObject_GC_IsTracked(o)
+    refs_describe(o, head, sizeof head, detail, sizeof detail);
+    snprintf(out, n, "%s%s%s%s", head, detail[0] ? "\n" : "", detail,
+             x->expand && !x->referred && PyObject_GC_IsTracked(o) && !PyModule_Check(o) &&
+                     !PyType_Check(o) && !PyFrame_Check(o)
                  ? "\n(nothing refers to it: held by C code)"
                  : "");
 }

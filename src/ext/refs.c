@@ -282,6 +282,48 @@ void refs_short_repr(PyObject *o, char *out, size_t n)
         out[0] = '\0';
 }
 
+void refs_describe(PyObject *o, char *head, size_t hn, char *detail, size_t dn)
+{
+    char t[256];
+    detail[0] = '\0';
+    if (PyModule_Check(o)) {
+        const char *name = PyModule_GetName(o); /* its dict's __name__: C */
+        if (!name)
+            PyErr_Clear();
+        snprintf(head, hn, "module %s", name ? name : "?");
+        return;
+    }
+    if (PyType_Check(o)) {
+        facts_type_name((PyTypeObject *)o, t, sizeof t);
+        snprintf(head, hn, "class %s", t);
+        return;
+    }
+    if (PyFrame_Check(o)) {
+        PyCodeObject *c = PyFrame_GetCode((PyFrameObject *)o);
+        const char *fn = c ? PyUnicode_AsUTF8(c->co_name) : NULL;
+        const char *file = c ? PyUnicode_AsUTF8(c->co_filename) : NULL;
+        snprintf(head, hn, "frame of %s() at %s:%d", fn ? fn : "?", file ? file : "?",
+                 PyFrame_GetLineNumber((PyFrameObject *)o));
+        Py_XDECREF(c);
+        PyErr_Clear();
+        return;
+    }
+    facts_type_name(Py_TYPE(o), t, sizeof t);
+    snprintf(head, hn, "%s at %p", t, (void *)o);
+    if (PyTuple_Check(o) || PyList_Check(o) || PyDict_Check(o) || PyAnySet_Check(o)) {
+        Py_ssize_t len = facts_len(o);
+        char num[32];
+        eww_fmt_count(num, sizeof num, (unsigned long long)(len < 0 ? 0 : len));
+        snprintf(detail, dn, "%s item%s", num, len == 1 ? "" : "s");
+    } else if (PyFunction_Check(o)) {
+        const char *q = PyUnicode_AsUTF8(((PyFunctionObject *)o)->func_qualname);
+        snprintf(detail, dn, "%s()", q ? q : "?");
+        PyErr_Clear();
+    } else if (!facts_repr(o, detail, dn)) {
+        detail[0] = '\0'; /* its repr would run code: the type and ID say enough */
+    }
+}
+
 /* Which local variable of a frame holds child ("local x in f()"), when one does. */
 static int frame_label(PyObject *frame, PyObject *child, char *out, size_t n)
 {
@@ -332,6 +374,9 @@ static const char *slot_name(PyObject *parent, PyObject *child)
     }
     if (PyModule_Check(parent))
         return child == PyModule_GetDict(parent) ? "__dict__" : NULL;
+    /* An instance of a class defined in Python refers to its class. */
+    if (child == (PyObject *)Py_TYPE(parent) && (Py_TYPE(parent)->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        return "__class__";
     return NULL;
 }
 

@@ -65,4 +65,9 @@ void refs_attribute_label(PyObject *owner, PyObject *d, PyObject *child, int sha
  * 40 characters. The GIL is held; never leaves an exception set. */
 void refs_short_repr(PyObject *o, char *out, size_t n);
 
+/* What the console calls an object, from C facts only: `head` is "module m", "class app.Row",
+ * "frame of f() at app.py:12" or "TYPE at 0x..."; `detail` a short repr ("3 items", "f()",
+ * "'abc'"), or "" when its repr would run code or head says it all. */
+void refs_describe(PyObject *o, char *head, size_t hn, char *detail, size_t dn);
+
 #endif
