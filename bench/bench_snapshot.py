@@ -6,7 +6,7 @@ a tuple of its own) and runs a ticker thread that wakes every millisecond and re
 longest gap between two of its ticks: the longest time the app could not run Python. Each
 question is asked while the ticker runs, and the gap during it is the app's pause:
 
-- eww's console commands through the real client, with `snapshot on` and `snapshot off`
+- eww's console commands through the real client, with `walk snapshot` and `walk live`
   (wall time from the client's side; the snapshot's own memory from summary --json);
 - the anchors' calls for the same questions, made in a thread of the app.
 
@@ -117,7 +117,7 @@ def main():
     print(f"{'question':<11} {'how':<40} {'pause ms':>9} {'wall s':>8} {'own MiB':>8}")
 
     def ask(mode, argv):
-        con.command("snapshot", mode)
+        con.command("walk", mode)
         best = None
         for _ in range(args.repeat):
             con.command("exec", "worst[0] = 0.0")
@@ -137,9 +137,9 @@ def main():
 
     for q, argv in QUESTIONS.items():
         if q == "diff":
-            ask("on", argv)  # the baseline
-        snap = ask("on", argv)
-        live = ask("off", argv)
+            ask("snapshot", argv)  # the baseline
+        snap = ask("snapshot", argv)
+        live = ask("live", argv)
         for how, (pause, wall, own) in (("eww, snapshot", snap), ("eww, live heap", live)):
             own_s = f"{own:8.1f}" if own is not None else f"{'':>8}"
             print(f"{q:<11} {how:<40} {pause * 1e3:9.1f} {wall:8.3f} {own_s}")

@@ -45,9 +45,10 @@ typedef struct client {
 
 /* Connect, check whom we talk to (the process expect_pid when > 0, run by its owner, from a
  * private socket in a private directory; explicit_path: the user named the socket, its
- * directory is not checked) and exchange greetings. 0, or EXIT_CONNECT with the reason. */
-int client_open(client *c, const char *path, long expect_pid, int explicit_path, int timeout_ms,
-                char *err, size_t errlen);
+ * directory is not checked) and exchange greetings (oneshot: one command from a shell, whose
+ * diff and growth go on from the previous one-shot's). 0, or EXIT_CONNECT with the reason. */
+int client_open(client *c, const char *path, long expect_pid, int explicit_path, int oneshot,
+                int timeout_ms, char *err, size_t errlen);
 void client_close(client *c);
 /* Run one command; prints its output. Returns EXIT_OK, EXIT_FAILED, or EXIT_CONNECT when the
  * connection was lost (message printed). */

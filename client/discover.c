@@ -144,7 +144,7 @@ int discover_list(void)
         client c;
         char err[512], up[32], rss[32];
         const char *program = "?", *python = "";
-        int ok = client_open(&c, k[i].path, k[i].pid, 0, 2000, err, sizeof err) == 0;
+        int ok = client_open(&c, k[i].path, k[i].pid, 0, 1, 2000, err, sizeof err) == 0;
         if (ok) {
             program = c.program;
             python = c.python;

@@ -166,8 +166,8 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
 
     client c;
-    if (client_open(&c, target.path, target.pid, socket_path != NULL, CONNECT_TIMEOUT_MS, err,
-                    sizeof err) != 0) {
+    if (client_open(&c, target.path, target.pid, socket_path != NULL, i < argc, CONNECT_TIMEOUT_MS,
+                    err, sizeof err) != 0) {
         if (target.pid)
             fprintf(stderr, "eww: process %ld: %s\n", target.pid, err);
         else

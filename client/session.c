@@ -62,8 +62,8 @@ static int verify_console(int fd, const char *path, long expect_pid, int explici
     return 0;
 }
 
-int client_open(client *c, const char *path, long expect_pid, int explicit_path, int timeout_ms,
-                char *err, size_t errlen)
+int client_open(client *c, const char *path, long expect_pid, int explicit_path, int oneshot,
+                int timeout_ms, char *err, size_t errlen)
 {
     int fd;
     memset(c, 0, sizeof *c);
@@ -85,6 +85,8 @@ int client_open(client *c, const char *path, long expect_pid, int explicit_path,
     int rc = eww_kv_put(&h, "proto", num);
     if (rc == 0)
         rc = eww_kv_put(&h, "client", "eww " EWW_VERSION);
+    if (rc == 0 && oneshot) /* one command from a shell: diff and growth go on from the last */
+        rc = eww_kv_put(&h, "oneshot", "1");
     if (rc == 0)
         rc = eww_send_frame(fd, EWW_FRAME_HELLO, 0, h.data, h.len, timeout_ms);
     eww_buf_free(&h);

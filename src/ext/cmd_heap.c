@@ -10,16 +10,20 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mem.h"
 #include "commands.h"
 #include "snapshot.h"
 #include "facts.h"
+#include "fmt.h"
 #include "heap.h"
 #include "json.h"
 #include "proto.h"
 
-#define GROWTH_WINDOW 5 /* growth remembers the last 5 calls */
+#define GROWTH_WINDOW 5  /* growth remembers the last 5 calls */
+#define NAMED_MAX     16 /* named snapshots a process keeps */
+#define NAME_MAX_LEN  64
 #define GROWTH_STEADY 3 /* growing in 3 of them is flagged */
 
 typedef struct peak {
@@ -34,7 +38,28 @@ typedef struct heap_state {
     peak *peaks; /* growth: sorted by name */
     size_t npeaks;
     int growth_calls;
+    int oneshot, loaded; /* a one-shot session's state: the process's, loaded once */
+    /* A named snapshot taken by `snapshot`, for the parent to keep (commands_state_publish) */
+    int has_pending;
+    char pending_name[NAME_MAX_LEN + 1];
+    double pending_taken;
+    heap_snapshot pending;
 } heap_state;
+
+/* What outlives a connection (GIL): the named snapshots, and the state of one-shot sessions,
+ * so that two `eww PID diff` from a shell compare with each other. Changed only with the GIL
+ * held in the app, so that a snapshot child, copied with the GIL held, sees it whole. */
+typedef struct named {
+    char name[NAME_MAX_LEN + 1];
+    double taken; /* seconds since the epoch */
+    heap_snapshot snap;
+} named;
+
+static struct {
+    named items[NAMED_MAX];
+    int n, next_auto;
+    heap_state oneshot;
+} reg;
 
 void commands_state_free(void *state)
 {
@@ -42,12 +67,14 @@ void commands_state_free(void *state)
     if (!st)
         return;
     heap_snapshot_free(&st->base);
+    heap_snapshot_free(&st->pending);
     eww_free(st->peaks);
     eww_free(st);
 }
 
 /* The state as bytes, for a snapshot child to give back (snapshot.c): the struct, then the
- * baseline's rows, then the peaks. Type pointers stay identities (the same address space). */
+ * baseline's rows, the peaks, and a pending named snapshot's rows. Type pointers stay
+ * identities (the same address space). */
 int commands_state_pack(const void *state, eww_buf *out)
 {
     const heap_state *st = state;
@@ -58,7 +85,22 @@ int commands_state_pack(const void *state, eww_buf *out)
         rc |= eww_buf_append(out, st->base.rows, st->base.n * sizeof *st->base.rows);
     if (st->npeaks)
         rc |= eww_buf_append(out, st->peaks, st->npeaks * sizeof *st->peaks);
+    if (st->pending.n)
+        rc |= eww_buf_append(out, st->pending.rows, st->pending.n * sizeof *st->pending.rows);
     return rc ? -1 : 0;
+}
+
+/* A copy of n items of size each (NULL when n is 0 or out of memory: *failed says which). */
+static void *copy_of(const void *p, size_t n, size_t each, int *failed)
+{
+    if (!n)
+        return NULL;
+    void *c = eww_malloc(n * each);
+    if (c)
+        memcpy(c, p, n * each);
+    else
+        *failed = 1;
+    return c;
 }
 
 int commands_state_unpack(const void *data, size_t n, void **state)
@@ -72,25 +114,26 @@ int commands_state_unpack(const void *data, size_t n, void **state)
     }
     memcpy(st, data, sizeof *st);
     const unsigned char *p = (const unsigned char *)data + sizeof *st;
-    st->base.rows = NULL;
+    st->base.rows = st->pending.rows = NULL;
     st->peaks = NULL;
-    if (st->base.n > n || st->npeaks > n) {
+    if (st->base.n > n || st->npeaks > n || st->pending.n > n) {
         eww_free(st);
         return -1;
     }
-    size_t rows = st->base.n * sizeof *st->base.rows, peaks = st->npeaks * sizeof *st->peaks;
-    if (n != sizeof *st + rows + peaks) {
+    size_t rows = st->base.n * sizeof *st->base.rows, peaks = st->npeaks * sizeof *st->peaks,
+           pend = st->pending.n * sizeof *st->pending.rows;
+    if (n != sizeof *st + rows + peaks + pend) {
         eww_free(st);
         return -1;
     }
-    st->base.rows = eww_malloc(rows ? rows : 1);
-    st->peaks = eww_malloc(peaks ? peaks : 1);
-    if (!st->base.rows || !st->peaks) {
+    int failed = 0;
+    st->base.rows = copy_of(p, st->base.n, sizeof *st->base.rows, &failed);
+    st->peaks = copy_of(p + rows, st->npeaks, sizeof *st->peaks, &failed);
+    st->pending.rows = copy_of(p + rows + peaks, st->pending.n, sizeof *st->pending.rows, &failed);
+    if (failed) {
         commands_state_free(st);
         return -1;
     }
-    memcpy(st->base.rows, p, rows);
-    memcpy(st->peaks, p + rows, peaks);
     commands_state_free(*state);
     *state = st;
     return 0;
@@ -102,8 +145,91 @@ static heap_state *session_state(reply *r)
     if (!st) {
         st = eww_calloc(1, sizeof *st);
         *r->state = st;
+        if (st)
+            st->oneshot = r->oneshot;
+    }
+    /* A one-shot session goes on from the previous one-shot session's state. */
+    if (st && st->oneshot && !st->loaded) {
+        int failed = 0;
+        st->loaded = 1;
+        st->has_base = reg.oneshot.has_base;
+        st->base = reg.oneshot.base;
+        st->base.rows =
+            copy_of(reg.oneshot.base.rows, reg.oneshot.base.n, sizeof *st->base.rows, &failed);
+        st->npeaks = reg.oneshot.npeaks;
+        st->peaks = copy_of(reg.oneshot.peaks, reg.oneshot.npeaks, sizeof *st->peaks, &failed);
+        st->growth_calls = reg.oneshot.growth_calls;
+        if (failed) {
+            commands_state_free(st);
+            *r->state = NULL;
+            return NULL;
+        }
     }
     return st;
+}
+
+static named *find_named(const char *name)
+{
+    for (int i = 0; i < reg.n; i++)
+        if (strcmp(reg.items[i].name, name) == 0)
+            return &reg.items[i];
+    return NULL;
+}
+
+int commands_state_publish(void *state)
+{
+    heap_state *st = state;
+    if (!st)
+        return 0;
+    int failed = 0;
+    if (st->has_pending) {
+        named *slot = find_named(st->pending_name);
+        if (!slot && reg.n < NAMED_MAX)
+            slot = &reg.items[reg.n++];
+        if (slot) { /* (checked before the walk; a race with another session just loses) */
+            heap_snapshot_free(&slot->snap);
+            snprintf(slot->name, sizeof slot->name, "%s", st->pending_name);
+            slot->taken = st->pending_taken;
+            slot->snap = st->pending;
+        } else {
+            heap_snapshot_free(&st->pending);
+            failed = 1;
+        }
+        memset(&st->pending, 0, sizeof st->pending);
+        st->has_pending = 0;
+    }
+    if (st->oneshot) {
+        heap_state *o = &reg.oneshot;
+        heap_snapshot_free(&o->base);
+        eww_free(o->peaks);
+        o->has_base = st->has_base;
+        o->base = st->base;
+        o->base.rows = copy_of(st->base.rows, st->base.n, sizeof *st->base.rows, &failed);
+        o->npeaks = st->npeaks;
+        o->peaks = copy_of(st->peaks, st->npeaks, sizeof *st->peaks, &failed);
+        o->growth_calls = st->growth_calls;
+        if (failed) {
+            memset(o, 0, sizeof *o); /* start afresh rather than from half a state */
+        }
+    }
+    return failed ? -1 : 0;
+}
+
+void commands_registry_clear(void)
+{
+    for (int i = 0; i < reg.n; i++)
+        heap_snapshot_free(&reg.items[i].snap);
+    heap_snapshot_free(&reg.oneshot.base);
+    eww_free(reg.oneshot.peaks);
+    memset(&reg, 0, sizeof reg);
+}
+
+/* In process, the command publishes its own state (the GIL is held); in a snapshot child the
+ * parent does, once it has the state back (snapshot.c). */
+static void state_done(reply *r)
+{
+    if (!snapshot_in_child() && commands_state_publish(*r->state) < 0)
+        reply_error(r, "(out of memory keeping the state for the next call)");
 }
 
 /* pympler's stringutils.pp: "2.45 MB", "168     B" (binary multiples, decimal names). */
@@ -309,23 +435,74 @@ int cmd_summary(reply *r, int argc, const char **argv)
     return reply_with_heap(r, "summary", summary_python, &o);
 }
 
+/* A walk after a warm-up walk: the first lets the interpreter create what it creates lazily
+ * (interned names, caches), so that it is not reported as a change. */
+static int steady_walk(reply *r, heap_snapshot *now)
+{
+    if (heap_walk_progress(now, commands_heap_tick, r) < 0)
+        return -1;
+    heap_snapshot_free(now);
+    return heap_walk_progress(now, commands_heap_tick, r);
+}
+
+/* The rows that changed from `before` to `now`, printed as pympler's diff; `none` when
+ * nothing did. 0, or -1 (out of memory, reported). */
+static int print_diff(reply *r, const heap_snapshot *before, const heap_snapshot *now,
+                      const char *none)
+{
+    heap_row *rows;
+    size_t n;
+    if (heap_diff(before, now, &rows, &n) < 0) {
+        reply_error(r, "diff: out of memory");
+        return -1;
+    }
+    if (n == 0) {
+        reply_printf(r, "%s\n", none);
+    } else {
+        eww_sort(rows, n, sizeof *rows, by_change_desc, NULL);
+        print_table(r, rows, n, 1);
+    }
+    eww_free(rows);
+    return 0;
+}
+
+static void age_text(double taken, char *out, size_t n)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    eww_fmt_duration(out, n, (double)now.tv_sec + now.tv_nsec / 1e9 - taken);
+}
+
+static int diff_named(reply *r, const char *name)
+{
+    named *x = find_named(name);
+    if (!x) {
+        reply_error(r, "diff: no snapshot named '%s' (`snapshot --list` shows them)", name);
+        return EWW_STATUS_FAILED;
+    }
+    heap_snapshot now;
+    if (steady_walk(r, &now) < 0)
+        return report_walk_error(r, "diff");
+    char age[64], none[160];
+    age_text(x->taken, age, sizeof age);
+    snprintf(none, sizeof none, "No change since snapshot '%s' (taken %s ago).", name, age);
+    int rc = print_diff(r, &x->snap, &now, none);
+    heap_snapshot_free(&now);
+    return rc < 0 ? EWW_STATUS_FAILED : EWW_STATUS_OK;
+}
+
 static int diff_python(reply *r, void *arg)
 {
-    (void)arg;
+    const char *name = arg;
+    if (name)
+        return diff_named(r, name);
     heap_state *st = session_state(r);
     if (!st) {
         reply_error(r, "diff: out of memory");
         return EWW_STATUS_FAILED;
     }
     heap_snapshot now;
-    if (!st->has_base) {
-        /* A first walk lets the interpreter create what it creates lazily (interned names,
-         * caches); the baseline is the second. */
-        if (heap_walk_progress(&now, commands_heap_tick, r) < 0)
-            return report_walk_error(r, "diff");
-        heap_snapshot_free(&now);
-    }
-    if (heap_walk_progress(&now, commands_heap_tick, r) < 0)
+    if ((st->has_base ? heap_walk_progress(&now, commands_heap_tick, r) : steady_walk(r, &now)) < 0)
         return report_walk_error(r, "diff");
     if (!st->has_base) {
         st->base = now;
@@ -334,32 +511,152 @@ static int diff_python(reply *r, void *arg)
                      "Baseline set: %llu objects of %zu types. Run diff again to see what "
                      "changed.\n",
                      (unsigned long long)now.objects, now.n);
+        state_done(r);
         return EWW_STATUS_OK;
     }
-    heap_row *rows;
-    size_t n;
-    if (heap_diff(&st->base, &now, &rows, &n) < 0) {
-        heap_snapshot_free(&now);
-        reply_error(r, "diff: out of memory");
-        return EWW_STATUS_FAILED;
-    }
+    int rc = print_diff(r, &st->base, &now,
+                        st->oneshot ? "No change since the last one-shot diff."
+                                    : "No change since the last diff.");
     heap_snapshot_free(&st->base);
     st->base = now;
-    if (n == 0) {
-        reply_printf(r, "No change since the last diff.\n");
-    } else {
-        eww_sort(rows, n, sizeof *rows, by_change_desc, NULL);
-        print_table(r, rows, n, 1);
-    }
-    eww_free(rows);
-    return EWW_STATUS_OK;
+    state_done(r);
+    return rc < 0 ? EWW_STATUS_FAILED : EWW_STATUS_OK;
 }
 
 int cmd_diff(reply *r, int argc, const char **argv)
 {
-    if (argc > 1)
-        return commands_bad_argument(r, "diff", argv[1]);
-    return reply_with_heap(r, "diff", diff_python, NULL);
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+        return commands_bad_argument(r, "diff", argv[argc - 1]);
+    return reply_with_heap(r, "diff", diff_python, argc == 2 ? (void *)argv[1] : NULL);
+}
+
+/* ---- snapshot: named baselines that outlive the connection ------------------------- */
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > NAME_MAX_LEN || s[0] == '-')
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              strchr("_.:-", *s)))
+            return 0;
+    return 1;
+}
+
+typedef struct snap_args {
+    const char *name; /* NULL: the first free number */
+    char autoname[16];
+} snap_args;
+
+static int snapshot_python(reply *r, void *arg)
+{
+    snap_args *a = arg;
+    const char *name = a->name;
+    if (!name) { /* the lowest number no snapshot is called */
+        for (int k = 1;; k++) {
+            snprintf(a->autoname, sizeof a->autoname, "%d", k);
+            if (!find_named(a->autoname))
+                break;
+        }
+        name = a->autoname;
+    }
+    if (!find_named(name) && reg.n >= NAMED_MAX) {
+        reply_error(r, "snapshot: %d snapshots are kept already; `snapshot --drop NAME` frees one",
+                    NAMED_MAX);
+        return EWW_STATUS_FAILED;
+    }
+    heap_state *st = session_state(r);
+    if (!st) {
+        reply_error(r, "snapshot: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    heap_snapshot now;
+    if (steady_walk(r, &now) < 0)
+        return report_walk_error(r, "snapshot");
+    int replaced = find_named(name) != NULL;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    heap_snapshot_free(&st->pending);
+    st->pending = now;
+    st->pending_taken = (double)t.tv_sec + t.tv_nsec / 1e9;
+    snprintf(st->pending_name, sizeof st->pending_name, "%s", name);
+    st->has_pending = 1;
+    char size[32];
+    eww_fmt_bytes(size, sizeof size, (long long)now.bytes);
+    reply_printf(r,
+                 "Snapshot '%s' %s: %llu objects of %zu types, %s. `diff %s` compares with it; "
+                 "`snapshot --drop %s` frees it.\n",
+                 name, replaced ? "replaced" : "kept", (unsigned long long)now.objects, now.n, size,
+                 name, name);
+    state_done(r);
+    return EWW_STATUS_OK;
+}
+
+static int snapshot_list_python(reply *r, void *arg)
+{
+    (void)arg;
+    if (reg.n == 0) {
+        reply_printf(r, "No snapshots kept. `snapshot NAME` keeps one.\n");
+        return EWW_STATUS_OK;
+    }
+    reply_printf(r, "%-20s %-20s %12s %14s %8s %12s\n", "name", "taken", "age", "objects", "types",
+                 "size");
+    for (int i = 0; i < reg.n; i++) {
+        named *x = &reg.items[i];
+        char when[32] = "?", age[64], objects[32], size[32];
+        time_t t = (time_t)x->taken;
+        struct tm tm;
+        if (localtime_r(&t, &tm))
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        age_text(x->taken, age, sizeof age);
+        eww_fmt_count(objects, sizeof objects, x->snap.objects);
+        eww_fmt_bytes(size, sizeof size, (long long)x->snap.bytes);
+        reply_printf(r, "%-20s %-20s %12s %14s %8zu %12s\n", x->name, when, age, objects, x->snap.n,
+                     size);
+    }
+    return EWW_STATUS_OK;
+}
+
+static int snapshot_drop_python(reply *r, void *arg)
+{
+    const char *name = arg;
+    named *x = find_named(name);
+    if (!x) {
+        reply_error(r, "snapshot: no snapshot named '%s' (`snapshot --list` shows them)", name);
+        return EWW_STATUS_FAILED;
+    }
+    heap_snapshot_free(&x->snap);
+    size_t i = (size_t)(x - reg.items);
+    memmove(x, x + 1, (size_t)(reg.n - 1 - (int)i) * sizeof *x);
+    reg.n--;
+    memset(&reg.items[reg.n], 0, sizeof reg.items[reg.n]);
+    reply_printf(r, "Snapshot '%s' dropped.\n", name);
+    return EWW_STATUS_OK;
+}
+
+int cmd_snapshot(reply *r, int argc, const char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--list") == 0)
+        return reply_with_python(r, snapshot_list_python, NULL);
+    if (argc >= 2 && strcmp(argv[1], "--drop") == 0) {
+        if (argc != 3)
+            return commands_usage_error(r, "snapshot", "--drop takes a snapshot's name, not",
+                                        argc > 3 ? argv[3] : "nothing");
+        return reply_with_python(r, snapshot_drop_python, (void *)argv[2]);
+    }
+    if (argc > 2)
+        return commands_bad_argument(r, "snapshot", argv[2]);
+    if (argc == 2 && argv[1][0] == '-')
+        return commands_bad_argument(r, "snapshot", argv[1]);
+    snap_args a = {argc == 2 ? argv[1] : NULL, ""};
+    if (a.name && !valid_name(a.name)) {
+        reply_error(r,
+                    "snapshot: '%s' is not a snapshot name (1 to %d letters, digits and _ . : -)",
+                    a.name, NAME_MAX_LEN);
+        return EWW_STATUS_FAILED;
+    }
+    return reply_with_heap(r, "snapshot", snapshot_python, &a);
 }
 
 /* ---- growth ------------------------------------------------------------------------ */
@@ -462,6 +759,7 @@ static int growth_python(reply *r, void *arg)
                      calls >= GROWTH_STEADY && grew >= GROWTH_STEADY ? "  <- steady growth" : "");
     }
     heap_snapshot_free(&s);
+    state_done(r);
     return EWW_STATUS_OK;
 }
 

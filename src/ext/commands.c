@@ -22,7 +22,7 @@
 
 static int cmd_help(reply *r, int argc, const char **argv);
 static int cmd_info(reply *r, int argc, const char **argv);
-static int cmd_snapshot(reply *r, int argc, const char **argv);
+static int cmd_walk(reply *r, int argc, const char **argv);
 
 static const command table[] = {
     {"help", "help [COMMAND]", "list the commands, or show how to use one",
@@ -82,16 +82,28 @@ static const command table[] = {
      "  --collect         run gc.collect() first (otherwise the heap is left untouched)\n"
      "  --json            the same as JSON, with totals and the walk's time and memory\n",
      cmd_summary, 1},
-    {"diff", "diff", "what changed since the previous diff of this connection",
+    {"diff", "diff [NAME]", "what changed since the previous diff, or since a snapshot",
      "pympler's SummaryTracker: the first diff of a connection sets the baseline; each\n"
      "later one shows the types whose count or size changed since the previous one\n"
-     "(+/-). An idle app gives an empty diff; 10,000 leaked objects show as +10000.\n",
+     "(+/-). An idle app gives an empty diff; 10,000 leaked objects show as +10000.\n"
+     "One command from a shell (eww PID diff) goes on from the previous one: two of them\n"
+     "show what changed in between. With NAME: what changed since the snapshot NAME\n"
+     "(see snapshot), which stays as it is.\n",
      cmd_diff, 1},
+    {"snapshot", "snapshot [NAME] | snapshot --list | snapshot --drop NAME",
+     "keep the heap's table by a name, for diff NAME later",
+     "Walks the heap (as summary) and keeps its table of types in the app, in C memory, by\n"
+     "NAME (letters, digits, _ . : -; without one, the lowest free number): it outlives the\n"
+     "connection, so `diff NAME` from any later connection shows what changed since. A\n"
+     "snapshot of an existing name replaces it. At most 16 are kept; --list shows them\n"
+     "(when taken, objects, types, size), --drop NAME frees one; eww.remove() frees all.\n",
+     cmd_snapshot, 1},
     {"growth", "growth [-n N]", "types whose count grew past its peak; steady growth flagged",
      "objgraph's show_growth for this connection: the types whose number of objects is\n"
      "higher than ever before (on this connection), with the increase; and in how many of\n"
      "the last 5 calls each grew. Growing in 3 or more is flagged: steady growth is the\n"
-     "signature of a leak. eww counts every live object, not only the gc's.\n"
+     "signature of a leak. eww counts every live object, not only the gc's. One command\n"
+     "from a shell (eww PID growth) goes on from the previous one.\n"
      "  -n N   at most N types (default 10)\n",
      cmd_growth, 1},
     {"garbage", "garbage [--collect]",
@@ -188,13 +200,13 @@ static const command table[] = {
      "completes names (with libedit). Every statement raises the audit event eww.repl.exec.\n"
      "  -q   no banner ('eww PID repl -q < script.py' runs a script, status 1 if it raised)\n",
      cmd_repl, 1},
-    {"snapshot", "snapshot [on|off]", "heap commands on a forked copy of the app, or in it",
+    {"walk", "walk [snapshot|live]", "heap commands on a forked copy of the app, or in it",
      "Shows, or sets for this connection, where heap commands (summary, diff, growth,\n"
-     "garbage, chain, backrefs, leaking, where) walk: 'on' (the default unless\n"
-     "embed(snapshot=False)) on a forked copy of the app that answers while the app runs on;\n"
-     "'off' on the live heap in the app, with the GIL held for the whole walk (as pympler and\n"
-     "objgraph do), which also runs __sizeof__ methods written in Python.\n",
-     cmd_snapshot, 0},
+     "garbage, chain, backrefs, leaking, refs, snapshot) walk: 'snapshot' (the default\n"
+     "unless embed(snapshot=False)) a forked copy of the app that answers while the app runs\n"
+     "on; 'live' the live heap in the app, with the GIL held for the whole walk (as pympler\n"
+     "and objgraph do), which also runs __sizeof__ methods written in Python.\n",
+     cmd_walk, 0},
     {"exec", "exec CODE", "run Python code inside the app and print its output",
      "Runs CODE (one or more statements) in a fresh copy of the app's __main__ namespace,\n"
      "prints what it writes and its traceback if it raises (exit status 1); a last\n"
@@ -336,18 +348,18 @@ static int shell_quote(eww_buf *b, const char *arg)
     return rc == 0 ? eww_buf_putc(b, '\'') : rc;
 }
 
-static int cmd_snapshot(reply *r, int argc, const char **argv)
+static int cmd_walk(reply *r, int argc, const char **argv)
 {
-    if (argc > 2 || (argc == 2 && strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0))
-        return commands_usage_error(r, "snapshot", "takes on or off, not",
+    if (argc > 2 || (argc == 2 && strcmp(argv[1], "snapshot") != 0 && strcmp(argv[1], "live") != 0))
+        return commands_usage_error(r, "walk", "takes snapshot or live, not",
                                     argc > 2 ? argv[2] : argv[1]);
     const server_options *o = server_get_options();
-    if (argc == 2 && strcmp(argv[1], "on") == 0 && !o->snapshot) {
-        reply_error(r, "snapshot: snapshots are off for this app (embed(snapshot=False))");
+    if (argc == 2 && strcmp(argv[1], "snapshot") == 0 && !o->snapshot) {
+        reply_error(r, "walk: snapshots are off for this app (embed(snapshot=False))");
         return EWW_STATUS_FAILED;
     }
     if (argc == 2)
-        r->in_process = strcmp(argv[1], "off") == 0;
+        r->in_process = strcmp(argv[1], "live") == 0;
     if (!o->snapshot || r->in_process)
         reply_printf(r, "Heap commands walk the live heap in the app (the GIL held meanwhile).\n");
     else if (o->snapshot_memory_mb)

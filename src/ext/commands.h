@@ -65,6 +65,13 @@ void commands_state_free(void *state);
  * that are not a state). C memory only. */
 int commands_state_pack(const void *state, eww_buf *out);
 int commands_state_unpack(const void *data, size_t n, void **state);
+/* Keep what a command's state holds for the process (a named snapshot, a one-shot session's
+ * baseline) in the process's registry. In the app, with the GIL held. 0, or -1 when out of
+ * memory (or the registry was full). */
+int commands_state_publish(void *state);
+/* Free the registry (eww.remove()). GIL held. */
+void commands_registry_clear(void);
+int cmd_snapshot(reply *r, int argc, const char **argv);
 int cmd_exec(reply *r, int argc, const char **argv);
 
 /* Space-separated names, for the greeting (client-side completion). */

@@ -18,6 +18,7 @@
 #include "asizeof.h"
 #include "heap_api.h"
 #include "repl.h"
+#include "commands.h"
 #include "server.h"
 #include "stats_api.h"
 
@@ -155,6 +156,7 @@ static PyObject *eww_stop(PyObject *mod, PyObject *unused)
     (void)mod;
     (void)unused;
     server_stop();
+    commands_registry_clear(); /* the named snapshots and one-shot baselines go with it */
     Py_RETURN_NONE;
 }
 

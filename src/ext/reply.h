@@ -24,7 +24,8 @@ typedef struct reply {
     eww_buf out;
     int broken;     /* a send failed; the session ends after this command */
     int cancelled;  /* the client asked this command to stop (reply_tick) */
-    int in_process; /* `snapshot off`: this session's heap commands walk in process */
+    int in_process; /* `walk live`: this session's heap commands walk in process */
+    int oneshot;    /* the client runs one command (HELLO oneshot=1): diff goes on from the last */
     void (*after_done)(struct reply *r); /* run once the command's DONE is sent, then reset */
     eww_buf *result;    /* snapshot.h's snapshot_result, in process: where it goes */
     int reap_pid;       /* for after_done: a finished snapshot child */

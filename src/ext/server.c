@@ -70,6 +70,7 @@ typedef struct session {
     pid_t peer_pid;
     int audit;           /* lock */
     void *cmd_state;     /* the session thread's: commands' per-session state */
+    int oneshot;         /* the session thread's: the client said it runs one command */
     char audit_msg[256]; /* lock */
 } session;
 
@@ -282,6 +283,8 @@ static int session_handshake(session *s, eww_conn *c)
                      v, EWW_VERSION, EWW_PROTO_VERSION);
         } else {
             msg[0] = '\0';
+            s->oneshot =
+                eww_kv_get(f.payload, f.len, "oneshot", v, sizeof v) == 0 && strcmp(v, "1") == 0;
         }
     }
     if (msg[0]) {
@@ -328,6 +331,7 @@ static void *session_main(void *arg)
     r.broken = 0;
     r.cancelled = 0;
     r.in_process = 0;
+    r.oneshot = 0;
     r.after_done = NULL;
     r.reap_pid = 0;
     r.result = NULL;
@@ -336,6 +340,7 @@ static void *session_main(void *arg)
 
     if (session_handshake(s, &c) < 0)
         goto done;
+    r.oneshot = s->oneshot;
     for (;;) {
         eww_frame f;
         int rc = eww_conn_recv(&c, &f, -1);

@@ -429,7 +429,7 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     if (!o->snapshot)
         return in_process(r, command, "snapshots are off (embed(snapshot=False))", fn, arg, post);
     if (r->in_process)
-        return in_process(r, command, "`snapshot off` on this connection", fn, arg, post);
+        return in_process(r, command, "`walk live` on this connection", fn, arg, post);
 #if !defined(__linux__) || !defined(SYS_clone)
     return in_process(r, command, "no snapshots on this platform", fn, arg, post);
 #else
@@ -495,6 +495,16 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
         if (commands_state_unpack(w.state.data, w.state.len, r->state) < 0) {
             reply_error(r, "%s: out of memory keeping the result for the next call", command);
             status = EWW_STATUS_FAILED;
+        } else if (w.state.len) {
+            /* What the command keeps for the process (a named snapshot, a one-shot baseline)
+             * goes to the registry in the app, which changes only with the GIL held. */
+            PyGILState_STATE gs = PyGILState_Ensure();
+            int kept = commands_state_publish(*r->state);
+            PyGILState_Release(gs);
+            if (kept < 0) {
+                reply_error(r, "%s: out of memory keeping the result for the next call", command);
+                status = EWW_STATUS_FAILED;
+            }
         }
         break;
     case CANCELLED: status = reply_stopped(r, command); break;

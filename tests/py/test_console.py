@@ -305,7 +305,7 @@ def test_demo_runs_the_real_client_and_exits_0(tmp_path, sockdir):
     m = re.search(r"walked in [\d.]+ s on a snapshot of \+[\d.]+ MiB\)\n\n\$ eww \d+ stats "
                   r"'longest pause \(ms\)'\nlongest pause \(ms\):(\d+)\n", r.stdout)
     assert m, r.stdout
-    assert "(summary: `snapshot off` on this connection; walking the live heap in process)" in r.stdout
+    assert "(summary: `walk live` on this connection; walking the live heap in process)" in r.stdout
     assert r.stdout.rstrip().endswith("The demo program has ended.\n(Its files were in a "
                                       "temporary folder, now removed: python -m eww demo --out "
                                       "DIR keeps them.)")

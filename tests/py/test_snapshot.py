@@ -66,11 +66,11 @@ def test_snapshot_answers_equal_the_live_heaps(heap_app):
     leaky = hex(int(out_id(raw)))
     heap_app.wait_idle()
     answers = {}
-    for mode in ("off", "on", "off", "on"):
-        status, out, err = raw.command("snapshot", mode)
+    for mode in ("live", "snapshot", "live", "snapshot"):
+        status, out, err = raw.command("walk", mode)
         assert status == 0, err
         data, table = rows(raw)
-        assert data["snapshot"] is (mode == "on")
+        assert data["snapshot"] is (mode == "snapshot")
         chain = raw.command("chain", "Leaky", "-n", "2")
         chain_id = raw.command("chain", leaky, "-n", "1")
         backrefs = raw.command("backrefs", "Leaky", "-f", "-")
@@ -81,7 +81,7 @@ def test_snapshot_answers_equal_the_live_heaps(heap_app):
         answers.setdefault(mode, []).append(
             (table, data["objects"], data["size"], chain[1], chain_id[1], backrefs[1],
              leaking[1], garbage[1]))
-    live, snap = answers["off"], answers["on"]
+    live, snap = answers["live"], answers["snapshot"]
     assert live[0] == live[1]  # the heap did not move between rounds
     assert snap[0] == live[0]
     assert snap[1] == live[0]
@@ -89,9 +89,9 @@ def test_snapshot_answers_equal_the_live_heaps(heap_app):
     assert live[0][0]["test_heap.Leaky" if "test_heap.Leaky" in live[0][0] else
                       "__main__.Leaky"][0] == 3000
     # diff's baseline, made on a snapshot, is the live heap's: no change
-    raw.command("snapshot", "on")
+    raw.command("walk", "snapshot")
     assert raw.command("diff")[1].startswith("Baseline set")
-    raw.command("snapshot", "off")
+    raw.command("walk", "live")
     status, out, err = raw.command("diff")
     assert status == 0 and out == "No change since the last diff.\n", (out, err)
     raw.close()
@@ -136,9 +136,9 @@ def test_the_app_runs_on_while_a_snapshot_is_walked(make_app):
     assert app.readline() == "BUILT"
     raw = app.raw()
     raw.hello()
-    raw.command("snapshot", "off")
+    raw.command("walk", "live")
     live = worst_gap(raw, ["summary"])
-    raw.command("snapshot", "on")
+    raw.command("walk", "snapshot")
     snap = min(worst_gap(raw, ["summary"]) for _ in range(2))
     # Loose on purpose (the benchmark measures it): the live walk stops the ticker for the
     # whole walk; a snapshot only for the copy.
@@ -471,12 +471,12 @@ def test_snapshots_off_walk_in_process_and_say_so(make_app):
     assert r.returncode == 0 and "objects of" in r.stdout
     assert r.stderr == ("(summary: snapshots are off (embed(snapshot=False)); walking the live "
                         "heap in process)\n")
-    r = app.client("snapshot")
+    r = app.client("walk")
     assert r.stdout == "Heap commands walk the live heap in the app (the GIL held meanwhile).\n"
-    r = app.client("snapshot", "on")
+    r = app.client("walk", "snapshot")
     assert r.returncode == 1 and "snapshots are off for this app" in r.stderr
-    r = app.client("snapshot", "sideways")
-    assert r.returncode == 1 and "takes on or off" in r.stderr
+    r = app.client("walk", "sideways")
+    assert r.returncode == 1 and "takes snapshot or live" in r.stderr
 
 
 @pytest.mark.parametrize("options,message", [
@@ -507,7 +507,7 @@ time.sleep(3600)
 def test_where_finds_the_same_allocation_sites_on_a_snapshot(make_app):
     app, raw = session(make_app, WHERE, "BUILT")
     snap = raw.command("where", "Made")
-    raw.command("snapshot", "off")
+    raw.command("walk", "live")
     live = raw.command("where", "Made")
     assert snap[0] == 0 and "in process" not in snap[2], snap
     assert live[0] == 0 and "walking the live heap in process" in live[2], live
@@ -536,7 +536,7 @@ def test_a_type_cpython_never_readied_is_sized_on_a_snapshot(make_app):
     assert data["snapshot"] is True and data["unknown"] == 0, data
     if sys.version_info[:2] == (3, 9):
         assert table["functools._lru_list_elem"][0] >= 100
-    raw.command("snapshot", "off")
+    raw.command("walk", "live")
     assert rows(raw)[1] == table
     raw.close()
 

@@ -96,10 +96,10 @@ def _pauses(client, pid, cwd):
     print("# The same walk on the live heap (as pympler and objgraph do it) stops the app for all"
           "\n# of it:", flush=True)
     print("$ eww %d" % pid)
-    proc = subprocess.run([client, str(pid)], input="snapshot off\nsummary -n 3\n",
+    proc = subprocess.run([client, str(pid)], input="walk live\nsummary -n 3\n",
                           capture_output=True, text=True, timeout=60)
     lines = proc.stdout.splitlines()[2:]  # after the welcome banner
-    print("(eww) snapshot off")
+    print("(eww) walk live")
     print(lines[0] if lines else "")
     print("(eww) summary -n 3")
     sys.stdout.write(proc.stderr)  # the note that it walks in process
