@@ -385,14 +385,14 @@ static int summary_python(reply *r, void *arg)
         for (size_t i = 0; i < shown; i++) {
             rc |= eww_buf_puts(&b, i ? ", {\"type\": " : "{\"type\": ");
             rc |= eww_json_str(&b, s.rows[i].name);
-            rc |= eww_buf_printf(&b, ", \"count\": %llu, \"size\": %llu, \"unknown\": %llu}",
+            rc |= eww_buf_printf(&b, ", \"count\": %llu, \"size_bytes\": %llu, \"unknown\": %llu}",
                                  (unsigned long long)s.rows[i].count,
                                  (unsigned long long)s.rows[i].size,
                                  (unsigned long long)s.rows[i].unknown);
         }
         rc |= eww_buf_printf(&b,
-                             "], \"objects\": %llu, \"size\": %llu, \"unknown\": %llu, "
-                             "\"types_total\": %zu, \"seconds\": %.6f, \"engine_bytes\": %zu, "
+                             "], \"objects\": %llu, \"size_bytes\": %llu, \"unknown\": %llu, "
+                             "\"types_total\": %zu, \"walk_seconds\": %.6f, \"engine_bytes\": %zu, "
                              "\"snapshot\": %s, \"snapshot_bytes\": %lld}\n",
                              (unsigned long long)s.objects, (unsigned long long)s.bytes,
                              (unsigned long long)s.unknown, s.n, s.seconds, s.engine_bytes,
@@ -445,10 +445,39 @@ static int steady_walk(reply *r, heap_snapshot *now)
     return heap_walk_progress(now, commands_heap_tick, r);
 }
 
-/* The rows that changed from `before` to `now`, printed as pympler's diff; `none` when
- * nothing did. 0, or -1 (out of memory, reported). */
-static int print_diff(reply *r, const heap_snapshot *before, const heap_snapshot *now,
-                      const char *none)
+typedef struct diff_args {
+    const char *name; /* diff NAME */
+    int json;
+} diff_args;
+
+/* The answer of a diff as JSON: what it compared with, whether it only set the baseline, the
+ * changed rows (may be NULL), and the walk's totals. */
+static int diff_json(reply *r, const char *since, const char *name, int baseline_set,
+                     const heap_row *rows, size_t n, const heap_snapshot *now)
+{
+    eww_buf b;
+    eww_buf_init(&b, 64u << 20);
+    int rc = eww_buf_puts(&b, "{\"since\": ");
+    rc |= eww_json_str(&b, since);
+    rc |= eww_buf_puts(&b, ", \"snapshot\": ");
+    rc |= name ? eww_json_str(&b, name) : eww_buf_puts(&b, "null");
+    rc |=
+        eww_buf_printf(&b, ", \"baseline_set\": %s, \"types\": [", baseline_set ? "true" : "false");
+    for (size_t i = 0; i < n; i++) {
+        rc |= eww_buf_puts(&b, i ? ", {\"type\": " : "{\"type\": ");
+        rc |= eww_json_str(&b, rows[i].name);
+        rc |= eww_buf_printf(&b, ", \"count_delta\": %lld, \"size_delta_bytes\": %lld}",
+                             (long long)rows[i].dcount, (long long)rows[i].dsize);
+    }
+    rc |= eww_buf_printf(&b, "], \"objects\": %llu, \"size_bytes\": %llu}\n",
+                         (unsigned long long)now->objects, (unsigned long long)now->bytes);
+    return reply_buffer(r, &b, rc, "diff") == EWW_STATUS_OK ? 0 : -1;
+}
+
+/* The rows that changed from `before` to `now`, printed as pympler's diff (`none` when
+ * nothing did) or as JSON. 0, or -1 (reported). */
+static int print_diff(reply *r, const diff_args *a, const char *since, const heap_snapshot *before,
+                      const heap_snapshot *now, const char *none)
 {
     heap_row *rows;
     size_t n;
@@ -456,14 +485,17 @@ static int print_diff(reply *r, const heap_snapshot *before, const heap_snapshot
         reply_error(r, "diff: out of memory");
         return -1;
     }
-    if (n == 0) {
-        reply_printf(r, "%s\n", none);
-    } else {
+    int rc = 0;
+    if (n)
         eww_sort(rows, n, sizeof *rows, by_change_desc, NULL);
+    if (a->json)
+        rc = diff_json(r, since, a->name, 0, rows, n, now);
+    else if (n == 0)
+        reply_printf(r, "%s\n", none);
+    else
         print_table(r, rows, n, 1);
-    }
     eww_free(rows);
-    return 0;
+    return rc;
 }
 
 static void age_text(double taken, char *out, size_t n)
@@ -473,8 +505,9 @@ static void age_text(double taken, char *out, size_t n)
     eww_fmt_duration(out, n, (double)now.tv_sec + now.tv_nsec / 1e9 - taken);
 }
 
-static int diff_named(reply *r, const char *name)
+static int diff_named(reply *r, const diff_args *a)
 {
+    const char *name = a->name;
     named *x = find_named(name);
     if (!x) {
         reply_error(r, "diff: no snapshot named '%s' (`snapshot --list` shows them)", name);
@@ -486,16 +519,16 @@ static int diff_named(reply *r, const char *name)
     char age[64], none[160];
     age_text(x->taken, age, sizeof age);
     snprintf(none, sizeof none, "No change since snapshot '%s' (taken %s ago).", name, age);
-    int rc = print_diff(r, &x->snap, &now, none);
+    int rc = print_diff(r, a, "snapshot", &x->snap, &now, none);
     heap_snapshot_free(&now);
     return rc < 0 ? EWW_STATUS_FAILED : EWW_STATUS_OK;
 }
 
 static int diff_python(reply *r, void *arg)
 {
-    const char *name = arg;
-    if (name)
-        return diff_named(r, name);
+    const diff_args *a = arg;
+    if (a->name)
+        return diff_named(r, a);
     heap_state *st = session_state(r);
     if (!st) {
         reply_error(r, "diff: out of memory");
@@ -504,17 +537,21 @@ static int diff_python(reply *r, void *arg)
     heap_snapshot now;
     if ((st->has_base ? heap_walk_progress(&now, commands_heap_tick, r) : steady_walk(r, &now)) < 0)
         return report_walk_error(r, "diff");
+    const char *since = st->oneshot ? "one-shot diff" : "diff";
     if (!st->has_base) {
         st->base = now;
         st->has_base = 1;
-        reply_printf(r,
-                     "Baseline set: %llu objects of %zu types. Run diff again to see what "
-                     "changed.\n",
-                     (unsigned long long)now.objects, now.n);
+        if (a->json)
+            diff_json(r, since, NULL, 1, NULL, 0, &now);
+        else
+            reply_printf(r,
+                         "Baseline set: %llu objects of %zu types. Run diff again to see what "
+                         "changed.\n",
+                         (unsigned long long)now.objects, now.n);
         state_done(r);
         return EWW_STATUS_OK;
     }
-    int rc = print_diff(r, &st->base, &now,
+    int rc = print_diff(r, a, since, &st->base, &now,
                         st->oneshot ? "No change since the last one-shot diff."
                                     : "No change since the last diff.");
     heap_snapshot_free(&st->base);
@@ -525,9 +562,16 @@ static int diff_python(reply *r, void *arg)
 
 int cmd_diff(reply *r, int argc, const char **argv)
 {
-    if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
-        return commands_bad_argument(r, "diff", argv[argc - 1]);
-    return reply_with_heap(r, "diff", diff_python, argc == 2 ? (void *)argv[1] : NULL);
+    diff_args a = {NULL, 0};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            a.json = 1;
+        else if (argv[i][0] != '-' && !a.name)
+            a.name = argv[i];
+        else
+            return commands_bad_argument(r, "diff", argv[i]);
+    }
+    return reply_with_heap(r, "diff", diff_python, &a);
 }
 
 /* ---- snapshot: named baselines that outlive the connection ------------------------- */
@@ -593,9 +637,32 @@ static int snapshot_python(reply *r, void *arg)
     return EWW_STATUS_OK;
 }
 
+static int snapshot_list_json(reply *r)
+{
+    eww_buf b;
+    eww_buf_init(&b, 1u << 20);
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    double now = (double)t.tv_sec + t.tv_nsec / 1e9;
+    int rc = eww_buf_puts(&b, "{\"snapshots\": [");
+    for (int i = 0; i < reg.n; i++) {
+        named *x = &reg.items[i];
+        rc |= eww_buf_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
+        rc |= eww_json_str(&b, x->name);
+        rc |= eww_buf_printf(&b,
+                             ", \"taken_unix_seconds\": %.3f, \"age_seconds\": %.3f, \"objects\": "
+                             "%llu, \"types\": %zu, \"size_bytes\": %llu}",
+                             x->taken, now - x->taken, (unsigned long long)x->snap.objects,
+                             x->snap.n, (unsigned long long)x->snap.bytes);
+    }
+    rc |= eww_buf_printf(&b, "], \"max_snapshots\": %d}\n", NAMED_MAX);
+    return reply_buffer(r, &b, rc, "snapshot");
+}
+
 static int snapshot_list_python(reply *r, void *arg)
 {
-    (void)arg;
+    if (arg)
+        return snapshot_list_json(r);
     if (reg.n == 0) {
         reply_printf(r, "No snapshots kept. `snapshot NAME` keeps one.\n");
         return EWW_STATUS_OK;
@@ -637,8 +704,11 @@ static int snapshot_drop_python(reply *r, void *arg)
 
 int cmd_snapshot(reply *r, int argc, const char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "--list") == 0)
-        return reply_with_python(r, snapshot_list_python, NULL);
+    if (argc >= 2 && strcmp(argv[1], "--list") == 0) {
+        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json") != 0))
+            return commands_bad_argument(r, "snapshot", argv[argc - 1]);
+        return reply_with_python(r, snapshot_list_python, argc == 3 ? (void *)"json" : NULL);
+    }
     if (argc >= 2 && strcmp(argv[1], "--drop") == 0) {
         if (argc != 3)
             return commands_usage_error(r, "snapshot", "--drop takes a snapshot's name, not",
@@ -681,9 +751,14 @@ static int by_delta_desc(const void *a, const void *b, void *ctx)
     return strcmp(x->name, y->name);
 }
 
+typedef struct growth_args {
+    int limit, json;
+} growth_args;
+
 static int growth_python(reply *r, void *arg)
 {
-    int limit = *(int *)arg;
+    const growth_args *ga = arg;
+    int limit = ga->limit;
     heap_state *st = session_state(r);
     heap_snapshot s;
     if (!st) {
@@ -744,20 +819,39 @@ static int growth_python(reply *r, void *arg)
         width = l > width ? l : width;
     }
     int calls = st->growth_calls < GROWTH_WINDOW ? st->growth_calls : GROWTH_WINDOW;
-    if (shown == 0)
-        reply_printf(r, "No type grew past its peak since the last growth.\n");
+    eww_buf b;
+    eww_buf_init(&b, 64u << 20);
+    int rc = 0;
+    if (ga->json)
+        rc |= eww_buf_puts(&b, "{\"types\": [");
+    else if (shown == 0)
+        rc |= eww_buf_puts(&b, "No type grew past its peak since the last growth.\n");
     for (size_t k = 0; k < shown; k++) {
         peak key, *p;
         snprintf(key.name, sizeof key.name, "%s", s.rows[k].name);
         p = bsearch(&key, st->peaks, st->npeaks, sizeof *st->peaks, by_peak_name);
         int grew = 0;
-        for (unsigned b = p ? p->grew : 0; b; b >>= 1)
-            grew += b & 1;
-        reply_printf(r, "%-*s%9llu %+9lld   grew in %d of the last %d calls%s\n", (int)width,
-                     s.rows[k].name, (unsigned long long)s.rows[k].count,
-                     (long long)s.rows[k].dcount, grew, calls,
-                     calls >= GROWTH_STEADY && grew >= GROWTH_STEADY ? "  <- steady growth" : "");
+        for (unsigned bits = p ? p->grew : 0; bits; bits >>= 1)
+            grew += bits & 1;
+        int steady = calls >= GROWTH_STEADY && grew >= GROWTH_STEADY;
+        if (ga->json) {
+            rc |= eww_buf_puts(&b, k ? ", {\"type\": " : "{\"type\": ");
+            rc |= eww_json_str(&b, s.rows[k].name);
+            rc |= eww_buf_printf(&b,
+                                 ", \"count\": %llu, \"count_delta\": %lld, \"grew_in\": %d, "
+                                 "\"calls\": %d, \"steady\": %s}",
+                                 (unsigned long long)s.rows[k].count, (long long)s.rows[k].dcount,
+                                 grew, calls, steady ? "true" : "false");
+        } else {
+            rc |= eww_buf_printf(&b, "%-*s%9llu %+9lld   grew in %d of the last %d calls%s\n",
+                                 (int)width, s.rows[k].name, (unsigned long long)s.rows[k].count,
+                                 (long long)s.rows[k].dcount, grew, calls,
+                                 steady ? "  <- steady growth" : "");
+        }
     }
+    if (ga->json)
+        rc |= eww_buf_printf(&b, "], \"calls\": %d}\n", st->growth_calls);
+    reply_buffer(r, &b, rc, "growth");
     heap_snapshot_free(&s);
     state_done(r);
     return EWW_STATUS_OK;
@@ -765,14 +859,16 @@ static int growth_python(reply *r, void *arg)
 
 int cmd_growth(reply *r, int argc, const char **argv)
 {
-    int limit = 10;
+    growth_args a = {10, 0};
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-n") != 0)
+        if (strcmp(argv[i], "--json") == 0)
+            a.json = 1;
+        else if (strcmp(argv[i], "-n") != 0)
             return commands_bad_argument(r, "growth", argv[i]);
-        if (commands_count_option(r, "growth", "rows", argc, argv, &i, 1000000, &limit))
+        else if (commands_count_option(r, "growth", "rows", argc, argv, &i, 1000000, &a.limit))
             return EWW_STATUS_FAILED;
     }
-    return reply_with_heap(r, "growth", growth_python, &limit);
+    return reply_with_heap(r, "growth", growth_python, &a);
 }
 
 /* ---- garbage ----------------------------------------------------------------------- */

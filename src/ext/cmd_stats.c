@@ -316,9 +316,10 @@ int cmd_memory(reply *r, int argc, const char **argv)
     eww_buf_init(&b, 64 * 1024);
     if (m.json) {
         eww_buf_printf(&b,
-                       "{\"rss\": %lld, \"peak_rss\": %lld, \"uss\": %lld, \"pss\": %lld, "
-                       "\"swap\": %lld, \"malloc\": {\"heap\": %lld, \"in_use\": %lld, "
-                       "\"free\": %lld, \"mmap\": %lld, \"trimmable\": %lld}, "
+                       "{\"rss_bytes\": %lld, \"peak_rss_bytes\": %lld, \"uss_bytes\": %lld, "
+                       "\"pss_bytes\": %lld, \"swap_bytes\": %lld, \"malloc\": {\"heap_bytes\": "
+                       "%lld, \"in_use_bytes\": %lld, \"free_bytes\": %lld, \"mmap_bytes\": "
+                       "%lld, \"trimmable_bytes\": %lld}, "
                        "\"pymalloc_arenas\": %lld, \"pymalloc_arena_bytes\": %lld",
                        ms.rss, ms.peak_rss, ms.uss, ms.pss, ms.swap, ms.malloc_heap,
                        ms.malloc_in_use, ms.malloc_free, ms.malloc_mmap, ms.malloc_trimmable,

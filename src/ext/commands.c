@@ -82,15 +82,16 @@ static const command table[] = {
      "  --collect         run gc.collect() first (otherwise the heap is left untouched)\n"
      "  --json            the same as JSON, with totals and the walk's time and memory\n",
      cmd_summary, 1},
-    {"diff", "diff [NAME]", "what changed since the previous diff, or since a snapshot",
+    {"diff", "diff [NAME] [--json]", "what changed since the previous diff, or since a snapshot",
      "pympler's SummaryTracker: the first diff of a connection sets the baseline; each\n"
      "later one shows the types whose count or size changed since the previous one\n"
      "(+/-). An idle app gives an empty diff; 10,000 leaked objects show as +10000.\n"
      "One command from a shell (eww PID diff) goes on from the previous one: two of them\n"
      "show what changed in between. With NAME: what changed since the snapshot NAME\n"
-     "(see snapshot), which stays as it is.\n",
+     "(see snapshot), which stays as it is.\n"
+     "  --json   the same as JSON\n",
      cmd_diff, 1},
-    {"snapshot", "snapshot [NAME] | snapshot --list | snapshot --drop NAME",
+    {"snapshot", "snapshot [NAME] | snapshot --list [--json] | snapshot --drop NAME",
      "keep the heap's table by a name, for diff NAME later",
      "Walks the heap (as summary) and keeps its table of types in the app, in C memory, by\n"
      "NAME (letters, digits, _ . : -; without one, the lowest free number): it outlives the\n"
@@ -98,13 +99,15 @@ static const command table[] = {
      "snapshot of an existing name replaces it. At most 16 are kept; --list shows them\n"
      "(when taken, objects, types, size), --drop NAME frees one; eww.remove() frees all.\n",
      cmd_snapshot, 1},
-    {"growth", "growth [-n N]", "types whose count grew past its peak; steady growth flagged",
+    {"growth", "growth [-n N] [--json]",
+     "types whose count grew past its peak; steady growth flagged",
      "objgraph's show_growth for this connection: the types whose number of objects is\n"
      "higher than ever before (on this connection), with the increase; and in how many of\n"
      "the last 5 calls each grew. Growing in 3 or more is flagged: steady growth is the\n"
      "signature of a leak. eww counts every live object, not only the gc's. One command\n"
      "from a shell (eww PID growth) goes on from the previous one.\n"
-     "  -n N   at most N types (default 10)\n",
+     "  -n N     at most N types (default 10)\n"
+     "  --json   the same as JSON\n",
      cmd_growth, 1},
     {"garbage", "garbage [--collect]",
      "uncollectable objects, and the cyclic garbage waiting for the collector",

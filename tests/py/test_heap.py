@@ -115,18 +115,18 @@ def test_sizes_are_exactly_sys_getsizeof(heap_app):
                           "print(len(L), sum(map(sys.getsizeof, L)), len(B), "
                           "sum(map(sys.getsizeof, B)))")
     assert rows["__main__.Leaky"]["count"] == int(expected[0]) == 1000
-    assert rows["__main__.Leaky"]["size"] == int(expected[1])
+    assert rows["__main__.Leaky"]["size_bytes"] == int(expected[1])
     assert rows["bytearray"]["count"] == int(expected[2]) == 500  # untracked: gc never lists them
-    assert rows["bytearray"]["size"] == int(expected[3])
+    assert rows["bytearray"]["size_bytes"] == int(expected[3])
     assert data["unknown"] == 0
     # every str the app holds in `store` is counted with its exact size
-    n_before, size_before = rows["str"]["count"], rows["str"]["size"]
+    n_before, size_before = rows["str"]["count"], rows["str"]["size_bytes"]
     heap_app.do("store.extend(str(i) * 3 + 'ß' for i in range(10000, 12000))")
     data, rows = summary(raw)
     added = exec_value(raw, "import sys\nm = __import__('__main__')\n"
                        "print(sum(map(sys.getsizeof, m.store[-2000:])))")
     assert rows["str"]["count"] - n_before == 2000
-    assert rows["str"]["size"] - size_before == int(added[0])
+    assert rows["str"]["size_bytes"] - size_before == int(added[0])
 
 
 def test_idle_diff_is_empty_and_a_leak_is_exact(heap_app):
@@ -169,7 +169,7 @@ def test_frozen_and_untracked_objects_are_seen(heap_app):
     assert rows["__main__.Weird"]["count"] == 1000
     size = exec_value(raw, "import sys\n"
                       "print(sum(map(sys.getsizeof, __import__('__main__').frozen_list)))")
-    assert rows["__main__.Weird"]["size"] == int(size[0])
+    assert rows["__main__.Weird"]["size_bytes"] == int(size[0])
 
 
 def test_no_side_effects_on_the_heap(heap_app):

@@ -54,7 +54,7 @@ def rows(raw):
     status, out, err = raw.command("summary", "--json", "-n", "100000")
     assert status == 0, err
     data = json.loads(out)
-    return data, {r["type"]: (r["count"], r["size"], r["unknown"]) for r in data["types"]}
+    return data, {r["type"]: (r["count"], r["size_bytes"], r["unknown"]) for r in data["types"]}
 
 
 def test_snapshot_answers_equal_the_live_heaps(heap_app):
@@ -79,7 +79,7 @@ def test_snapshot_answers_equal_the_live_heaps(heap_app):
         for r in (chain, chain_id, backrefs, leaking, garbage):
             assert r[0] == 0, r
         answers.setdefault(mode, []).append(
-            (table, data["objects"], data["size"], chain[1], chain_id[1], backrefs[1],
+            (table, data["objects"], data["size_bytes"], chain[1], chain_id[1], backrefs[1],
              leaking[1], garbage[1]))
     live, snap = answers["live"], answers["snapshot"]
     assert live[0] == live[1]  # the heap did not move between rounds

@@ -284,10 +284,10 @@ def test_memory_command(make_app):
                   "pymalloc arenas", "allocated blocks"):
         assert re.search(rf"^  {label} +\S", r.stdout, re.M), label
     data = json.loads(app.client("memory", "--json").stdout)
-    assert data["rss"] > 10 << 20 and data["peak_rss"] >= data["rss"]
-    assert data["uss"] > 0 and data["pss"] >= data["uss"] * 0.5
+    assert data["rss_bytes"] > 10 << 20 and data["peak_rss_bytes"] >= data["rss_bytes"]
+    assert data["uss_bytes"] > 0 and data["pss_bytes"] >= data["uss_bytes"] * 0.5
     if not UNDER_ASAN:  # ASan replaces glibc's malloc, whose numbers mallinfo2 reports
-        assert data["malloc"]["in_use"] > 10_000_000  # the 10,000 bytearrays live in malloc
+        assert data["malloc"]["in_use_bytes"] > 10_000_000  # the 10,000 bytearrays live in malloc
     if os.environ.get("PYTHONMALLOC") != "malloc":  # without pymalloc Python counts none
         assert data["allocated_blocks"] > 10000
     r = app.client("memory", "--bogus")
