@@ -56,6 +56,8 @@ int client_run(client *c, int argc, const char **argv);
 
 /* Show a DATA payload (a chart: rendered to a file or the terminal). 0 or -1 (said why). */
 int client_render_data(const char *data, size_t n);
+/* Set while a command with --json runs: the notes about files written go to stderr. */
+extern int client_notes_to_stderr;
 /* Write a file in the working directory, safely (plain names only, no symlinks followed). */
 int client_write_file(const char *name, const char *data, size_t n);
 

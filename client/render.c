@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <strings.h>
 #include <sys/wait.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,22 @@
 #include "error.h"
 
 extern char **environ;
+
+int client_notes_to_stderr;
+
+/* What the client says about a file it wrote: on stdout, or on stderr when stdout carries
+ * the command's JSON. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static void
+note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(client_notes_to_stderr ? stderr : stdout, fmt, ap);
+    va_end(ap);
+}
 
 static int safe_name(const char *name)
 {
@@ -105,7 +122,7 @@ static int render_chart(const char *data, size_t n)
     } else if (strcmp(d.kind, "svg") == 0) {
         rc = eww_chart_svg(&out, &d.chart);
         if (rc == 0 && client_write_file(d.file, out.data, out.len) == 0)
-            printf("Chart written to %s\n", d.file);
+            note("Chart written to %s\n", d.file);
         else if (rc == 0)
             rc = -1; /* client_write_file said why */
     } else {
@@ -222,8 +239,7 @@ static int render_graph(const char *data, size_t n)
         if (run_dot(g.dot, g.dot_len, format, &img, &status) == 0) {
             int rc = client_write_file(name, img.data ? img.data : "", img.len);
             if (rc == 0)
-                printf("Graph written to %s (%lu node%s)\n", name, g.nodes,
-                       g.nodes == 1 ? "" : "s");
+                note("Graph written to %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
             eww_buf_free(&img);
             return rc;
         }
@@ -236,19 +252,19 @@ static int render_graph(const char *data, size_t n)
         snprintf(name, sizeof name, "%s.dot", base);
         if (client_write_file(name, g.dot, g.dot_len) < 0)
             return -1;
-        printf("The DOT text is in %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
+        note("The DOT text is in %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
         return -1;
     }
     snprintf(name, sizeof name, "%s.dot", base);
     if (client_write_file(name, g.dot, g.dot_len) < 0)
         return -1;
     if (strcmp(format, "dot") == 0)
-        printf("Graph written to %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
+        note("Graph written to %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
     else
-        printf("Graph written to %s (%lu node%s). Graphviz's dot is not installed here; draw it "
-               "with\n  dot -T%s %s -o %s.%s\n(Graphviz: apt install graphviz, brew install "
-               "graphviz, https://graphviz.org)\n",
-               name, g.nodes, g.nodes == 1 ? "" : "s", format, name, base, format);
+        note("Graph written to %s (%lu node%s). Graphviz's dot is not installed here; draw it "
+             "with\n  dot -T%s %s -o %s.%s\n(Graphviz: apt install graphviz, brew install "
+             "graphviz, https://graphviz.org)\n",
+             name, g.nodes, g.nodes == 1 ? "" : "s", format, name, base, format);
     return 0;
 }
 

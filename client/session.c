@@ -203,6 +203,10 @@ static void report_lost(const client *c)
 
 int client_run(client *c, int argc, const char **argv)
 {
+    client_notes_to_stderr = 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            client_notes_to_stderr = 1;
     eww_buf cmd;
     eww_buf_init(&cmd, EWW_FRAME_MAX);
     int rc = eww_argv_encode(&cmd, argc, (char *const *)argv);

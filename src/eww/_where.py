@@ -95,3 +95,21 @@ def format_groups(found, limit=5):
             lines.append(f"{untraced} {name} have no traceback: allocated before tracing "
                          "started.")
     return "\n".join(lines) + "\n"
+
+
+def format_groups_json(found, limit=5):
+    """`where TYPE --json`: the same groups as one JSON object; each site's traceback runs
+    from the oldest call to the most recent, as the text prints it."""
+    import json
+
+    name, type_flags, groups, untraced = found
+    sites = []
+    for raw, count in sorted(groups, key=lambda kv: -kv[1])[:limit]:
+        frames = []
+        for filename, lineno in reversed(raw):
+            frames.append({"file": filename, "line": lineno,
+                           "function": _lines_of(filename).get(lineno),
+                           "source": linecache.getline(filename, lineno).strip() or None})
+        sites.append({"count": count, "traceback": frames})
+    return json.dumps({"type": name, "sites": sites, "sites_total": len(groups),
+                       "untraced": untraced}) + "\n"

@@ -973,9 +973,45 @@ static void gc_totals(PyObject *gc, long long *collections, long long *collected
 /* gc.garbage, then the cyclic garbage not freed yet (found read-only, heap.c), then the
  * collector's totals. With collect, one gc.collect() frees it after the listing. Only C runs
  * before the collection, so that the listing can be made on a snapshot. */
+typedef struct garbage_args {
+    int collect, json;
+} garbage_args;
+
+/* garbage --json: the two lists by type, the collection's result and the totals. */
+static int garbage_json(reply *r, const gtype *g, size_t ng, Py_ssize_t nuncollectable,
+                        const gtype *c, size_t nc, Py_ssize_t ncyclic, long long freed,
+                        long long collections, long long collected)
+{
+    eww_buf b;
+    eww_buf_init(&b, 16u << 20);
+    int rc =
+        eww_buf_printf(&b, "{\"uncollectable\": %zd, \"uncollectable_types\": [", nuncollectable);
+    for (size_t i = 0; i < ng; i++) {
+        rc |= eww_buf_puts(&b, i ? ", {\"type\": " : "{\"type\": ");
+        rc |= eww_json_str(&b, g[i].name);
+        rc |= eww_buf_printf(&b, ", \"count\": %llu}", (unsigned long long)g[i].n);
+    }
+    rc |= eww_buf_printf(&b, "], \"cyclic_garbage\": %zd, \"cyclic_garbage_types\": [", ncyclic);
+    for (size_t i = 0; i < nc; i++) {
+        rc |= eww_buf_puts(&b, i ? ", {\"type\": " : "{\"type\": ");
+        rc |= eww_json_str(&b, c[i].name);
+        rc |=
+            eww_buf_printf(&b, ", \"count\": %llu, \"example_ids\": [", (unsigned long long)c[i].n);
+        for (int e = 0; e < c[i].nex; e++)
+            rc |= eww_buf_printf(&b, "%s\"%s\"", e ? ", " : "", c[i].ex[e]);
+        rc |= eww_buf_puts(&b, "]}");
+    }
+    rc |= eww_buf_puts(&b, "], \"collected_now\": ");
+    rc |= freed < 0 ? eww_buf_puts(&b, "null") : eww_buf_printf(&b, "%lld", freed);
+    rc |= eww_buf_printf(&b, ", \"collections\": %lld, \"collected\": %lld}\n", collections,
+                         collected);
+    return reply_buffer(r, &b, rc, "garbage");
+}
+
 static int garbage_python(reply *r, void *arg)
 {
-    int collect = *(int *)arg;
+    const garbage_args *a = arg;
+    int collect = a->collect;
     PyObject *gc = PyImport_ImportModule("gc");
     PyObject *uncollectable = gc ? PyObject_GetAttrString(gc, "garbage") : NULL;
     PyObject *found = uncollectable && PyList_Check(uncollectable) ? heap_cyclic_garbage() : NULL;
@@ -990,6 +1026,24 @@ static int garbage_python(reply *r, void *arg)
         if (!PyErr_Occurred())
             PyErr_NoMemory();
         return report_walk_error(r, "garbage");
+    }
+    if (a->json) {
+        Py_ssize_t nu = PyList_GET_SIZE(uncollectable), ncy = PyList_GET_SIZE(found);
+        Py_DECREF(found); /* before the collection: no reference of ours keeps it */
+        Py_DECREF(uncollectable);
+        long long freed = -1, collections, collected;
+        if (collect) {
+            PyObject *res = PyObject_CallMethod(gc, "collect", NULL);
+            freed = res && PyLong_Check(res) ? PyLong_AsLongLong(res) : -1LL;
+            Py_XDECREF(res);
+            PyErr_Clear();
+        }
+        gc_totals(gc, &collections, &collected);
+        Py_DECREF(gc);
+        int status = garbage_json(r, g, ng, nu, c, nc, ncy, freed, collections, collected);
+        eww_free(g);
+        eww_free(c);
+        return status;
     }
     if (ng) {
         reply_printf(r, "gc.garbage holds %zd uncollectable objects:\n",
@@ -1045,15 +1099,18 @@ static int garbage_python(reply *r, void *arg)
 
 int cmd_garbage(reply *r, int argc, const char **argv)
 {
-    int collect = 0;
+    garbage_args a = {0, 0};
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--collect") != 0)
+        if (strcmp(argv[i], "--collect") == 0)
+            a.collect = 1;
+        else if (strcmp(argv[i], "--json") == 0)
+            a.json = 1;
+        else
             return commands_bad_argument(r, "garbage", argv[i]);
-        collect = 1;
     }
     /* Collecting is for the app itself: --collect runs in it. The listing alone runs on a
      * snapshot. */
-    if (collect)
-        return reply_with_python(r, garbage_python, &collect);
-    return reply_with_heap(r, "garbage", garbage_python, &collect);
+    if (a.collect)
+        return reply_with_python(r, garbage_python, &a);
+    return reply_with_heap(r, "garbage", garbage_python, &a);
 }

@@ -22,6 +22,7 @@
 #include "fmt.h"
 #include "graph.h"
 #include "heap.h"
+#include "json.h"
 #include "lookup.h"
 #include "proto.h"
 #include "refs.h"
@@ -123,6 +124,7 @@ PyObject *commands_find_id(reply *r, uintptr_t id)
 typedef struct chain_args {
     const char *what;
     int limit;
+    int json;
 } chain_args;
 
 /* ---- chains of a whole type, grouped by shape ----------------------------------------
@@ -452,15 +454,32 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     }
     eww_sort(groups, ngroups, sizeof *groups, by_count_desc, NULL);
     {
-        eww_buf b;
+        eww_buf b, j;
         eww_buf_init(&b, 16u << 20);
+        eww_buf_init(&j, 64u << 20);
+        int rc = 0;
         facts_type_name(Py_TYPE((PyObject *)groups[0].example), name, sizeof name);
+        if (a->json) {
+            rc |= eww_buf_puts(&j, "{\"type\": ");
+            rc |= eww_json_str(&j, name);
+            rc |= eww_buf_printf(&j, ", \"objects\": %llu, \"chains_total\": %zu, \"chains\": [",
+                                 (unsigned long long)total, ngroups);
+        }
         for (size_t g = 0; g < ngroups && g < (size_t)a->limit; g++) {
             char c1[32], c2[32];
             eww_buf_reset(&b);
             if (shape_text(&sh, groups[g].shape, &b) < 0 || !b.data) {
                 eww_buf_free(&b);
+                eww_buf_free(&j);
                 goto oom;
+            }
+            if (a->json) {
+                rc |= eww_buf_printf(&j, "%s{\"count\": %llu, \"chain\": ", g ? ", " : "",
+                                     (unsigned long long)groups[g].count);
+                rc |= eww_json_str(&j, b.data);
+                rc |= eww_buf_printf(&j, ", \"example_id\": \"0x%lx\"}",
+                                     (unsigned long)groups[g].example);
+                continue;
             }
             reply_printf(r, "%s of %s %s %s kept alive by:\n  %s\n  (for example 0x%lx)\n",
                          eww_fmt_count(c1, sizeof c1, groups[g].count),
@@ -469,6 +488,12 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
                          (unsigned long)groups[g].example);
         }
         eww_buf_free(&b);
+        if (a->json) {
+            rc |= eww_buf_puts(&j, "]}\n");
+            status = reply_buffer(r, &j, rc, "chain");
+            goto done;
+        }
+        eww_buf_free(&j);
     }
     if (ngroups > (size_t)a->limit)
         reply_printf(r, "... and %zu more chains (chain %s -n %zu)\n", ngroups - (size_t)a->limit,
@@ -529,7 +554,20 @@ static int chain_python(reply *r, void *arg)
         } else {
             facts_type_name(Py_TYPE(o), name, sizeof name);
         }
-        if (refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data) {
+        int ok = refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data;
+        if (ok && a->json) {
+            eww_buf j;
+            eww_buf_init(&j, 16u << 20);
+            int rc = eww_buf_printf(&j, "{\"id\": \"%p\", \"type\": ", (void *)o);
+            rc |= eww_json_str(&j, name);
+            rc |= eww_buf_puts(&j, ", \"chain\": ");
+            rc |= eww_json_str(&j, b.data);
+            rc |= eww_buf_printf(&j, ", \"root\": \"%s\"}\n",
+                                 rooted == 1   ? "module_or_thread"
+                                 : rooted == 0 ? "held_by_c"
+                                               : "nothing_refers_to_it");
+            status = reply_buffer(r, &j, rc, "chain");
+        } else if (ok) {
             if (rooted == -1)
                 reply_printf(r, "%s at %p: %s\n", name, (void *)o, b.data);
             else
@@ -546,9 +584,11 @@ static int chain_python(reply *r, void *arg)
 
 int cmd_chain(reply *r, int argc, const char **argv)
 {
-    chain_args a = {NULL, 10};
+    chain_args a = {NULL, 10, 0};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-n")) {
+        if (!strcmp(argv[i], "--json")) {
+            a.json = 1;
+        } else if (!strcmp(argv[i], "-n")) {
             if (commands_count_option(r, "chain", "chains", argc, argv, &i, 100000, &a.limit))
                 return EWW_STATUS_FAILED;
         } else if (argv[i][0] != '-' && !a.what) {
@@ -568,6 +608,7 @@ typedef struct backrefs_args {
     const char *what;
     int depth, max_nodes;
     const char *file;
+    int json;
 } backrefs_args;
 
 static void backrefs_progress(void *arg, int depth, double seconds)
@@ -731,7 +772,22 @@ static int backrefs_python(reply *r, void *arg)
     /* With -f -, standard output carries the DOT text only (`| dot -Tpng`): the summary
      * line goes to standard error. */
     const char *cut = res.cut ? " (stopped at the node limit: -n for more)" : "";
-    if (strcmp(file, "-") == 0)
+    if (a->json) { /* the summary line as JSON (on stderr with -f -, as the line would be) */
+        eww_buf j;
+        eww_buf_init(&j, 1u << 20);
+        int jrc = eww_buf_puts(&j, "{\"title\": ");
+        jrc |= eww_json_str(&j, title);
+        jrc |= eww_buf_printf(&j,
+                              ", \"nodes\": %zu, \"depth\": %d, \"cut\": %s, \"file\": ", res.nodes,
+                              a->depth, res.cut ? "true" : "false");
+        jrc |= eww_json_str(&j, file);
+        jrc |= eww_buf_puts(&j, "}");
+        if (jrc == 0 && strcmp(file, "-") == 0)
+            reply_error(r, "%s", j.data);
+        else if (jrc == 0)
+            reply_printf(r, "%s\n", j.data);
+        eww_buf_free(&j);
+    } else if (strcmp(file, "-") == 0)
         reply_error(r, "%s: %zu node%s, depth %d%s", title, res.nodes, res.nodes == 1 ? "" : "s",
                     a->depth, cut);
     else
@@ -744,9 +800,11 @@ static int backrefs_python(reply *r, void *arg)
 
 int cmd_backrefs(reply *r, int argc, const char **argv)
 {
-    backrefs_args a = {NULL, 3, 100, NULL};
+    backrefs_args a = {NULL, 3, 100, NULL, 0};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-d")) {
+        if (!strcmp(argv[i], "--json")) {
+            a.json = 1;
+        } else if (!strcmp(argv[i], "-d")) {
             if (commands_count_option(r, "backrefs", "levels", argc, argv, &i, 20, &a.depth))
                 return EWW_STATUS_FAILED;
         } else if (!strcmp(argv[i], "-n")) {
@@ -776,9 +834,13 @@ static int by_count_then_name(const void *a, const void *b, void *ctx)
     return strcmp(x->name, y->name);
 }
 
+typedef struct leaking_args {
+    int limit, json;
+} leaking_args;
+
 static int leaking_python(reply *r, void *arg)
 {
-    int limit = *(int *)arg;
+    const leaking_args *a = arg;
     PyObject *list = PyList_New(0);
     heap_snapshot s;
     if (!list || heap_walk_opts(&s, NULL, NULL, list, commands_heap_tick, r) < 0) {
@@ -797,34 +859,50 @@ static int leaking_python(reply *r, void *arg)
         reply_error(r, "leaking: out of memory");
         return EWW_STATUS_FAILED;
     }
-    reply_printf(r, "%zd objects that nothing refers to (held by C code, or roots):\n",
-                 PyList_GET_SIZE(list));
+    eww_buf b;
+    eww_buf_init(&b, 16u << 20);
+    int rc = a->json ? eww_buf_printf(&b, "{\"objects\": %zd, \"types\": [", PyList_GET_SIZE(list))
+                     : eww_buf_printf(&b,
+                                      "%zd objects that nothing refers to (held by C code, or "
+                                      "roots):\n",
+                                      PyList_GET_SIZE(list));
     eww_sort(by.rows, by.n, sizeof *by.rows, by_count_then_name, NULL);
-    for (size_t i = 0; i < by.n && i < (size_t)limit; i++) {
+    for (size_t i = 0; i < by.n && i < (size_t)a->limit; i++) {
         PyObject *example = NULL;
         for (Py_ssize_t k = 0; k < PyList_GET_SIZE(list); k++)
             if (Py_TYPE(PyList_GET_ITEM(list, k)) == by.rows[i].type) {
                 example = PyList_GET_ITEM(list, k);
                 break;
             }
-        reply_printf(r, "  %-40s %9llu   e.g. %p\n", by.rows[i].name,
-                     (unsigned long long)by.rows[i].count, (void *)example);
+        if (a->json) {
+            rc |= eww_buf_puts(&b, i ? ", {\"type\": " : "{\"type\": ");
+            rc |= eww_json_str(&b, by.rows[i].name);
+            rc |= eww_buf_printf(&b, ", \"count\": %llu, \"example_id\": \"%p\"}",
+                                 (unsigned long long)by.rows[i].count, (void *)example);
+        } else {
+            rc |= eww_buf_printf(&b, "  %-40s %9llu   e.g. %p\n", by.rows[i].name,
+                                 (unsigned long long)by.rows[i].count, (void *)example);
+        }
     }
+    if (a->json)
+        rc |= eww_buf_printf(&b, "], \"types_total\": %zu}\n", by.n);
     heap_snapshot_free(&by);
     Py_DECREF(list);
-    return EWW_STATUS_OK;
+    return reply_buffer(r, &b, rc, "leaking");
 }
 
 int cmd_leaking(reply *r, int argc, const char **argv)
 {
-    int limit = 20;
+    leaking_args a = {20, 0};
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-n") != 0)
+        if (strcmp(argv[i], "--json") == 0)
+            a.json = 1;
+        else if (strcmp(argv[i], "-n") != 0)
             return commands_bad_argument(r, "leaking", argv[i]);
-        if (commands_count_option(r, "leaking", "rows", argc, argv, &i, 100000, &limit))
+        else if (commands_count_option(r, "leaking", "rows", argc, argv, &i, 100000, &a.limit))
             return EWW_STATUS_FAILED;
     }
-    return reply_with_heap(r, "leaking", leaking_python, &limit);
+    return reply_with_heap(r, "leaking", leaking_python, &a);
 }
 
 /* ---- trace and where (tracemalloc, through eww/_where.py) ---------------------------- */
@@ -876,9 +954,14 @@ int cmd_trace(reply *r, int argc, const char **argv)
 /* `where TYPE`, the part that may run on a snapshot (C only): the traceback of every live
  * instance (_tracemalloc's, raw: most recent frame first), grouped, marshalled for
  * where_format. */
+typedef struct where_args {
+    const char *name;
+    int json;
+} where_args;
+
 static int where_collect(reply *r, void *arg)
 {
-    const char *name = arg;
+    const char *name = ((const where_args *)arg)->name;
     PyObject *tm = PyImport_ImportModule("_tracemalloc");
     PyObject *tracing = tm ? PyObject_CallMethod(tm, "is_tracing", NULL) : NULL;
     PyObject *get = tm ? PyObject_GetAttrString(tm, "_get_object_traceback") : NULL;
@@ -954,10 +1037,12 @@ static int where_collect(reply *r, void *arg)
  * (eww/_where.py: linecache reads files). */
 static int where_format(reply *r, const void *data, size_t n, void *arg)
 {
-    (void)arg;
+    const where_args *a = arg;
     PyObject *groups = PyMarshal_ReadObjectFromString(data, (Py_ssize_t)n);
     PyObject *mod = groups ? PyImport_ImportModule("eww._where") : NULL;
-    PyObject *text = mod ? PyObject_CallMethod(mod, "format_groups", "(O)", groups) : NULL;
+    PyObject *text = mod ? PyObject_CallMethod(
+                               mod, a->json ? "format_groups_json" : "format_groups", "(O)", groups)
+                         : NULL;
     Py_XDECREF(mod);
     Py_XDECREF(groups);
     return reply_text(r, "where", text);
@@ -965,8 +1050,16 @@ static int where_format(reply *r, const void *data, size_t n, void *arg)
 
 int cmd_where(reply *r, int argc, const char **argv)
 {
-    if (argc != 2)
-        return commands_usage_error(r, "where", argc < 2 ? "missing" : "unexpected argument",
-                                    argc < 2 ? "TYPE" : argv[2]);
-    return reply_with_heap_post(r, "where", where_collect, (void *)argv[1], where_format);
+    where_args a = {NULL, 0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            a.json = 1;
+        else if (argv[i][0] != '-' && !a.name)
+            a.name = argv[i];
+        else
+            return commands_usage_error(r, "where", "unexpected argument", argv[i]);
+    }
+    if (!a.name)
+        return commands_usage_error(r, "where", "missing", "TYPE");
+    return reply_with_heap_post(r, "where", where_collect, &a, where_format);
 }

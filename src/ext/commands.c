@@ -109,15 +109,16 @@ static const command table[] = {
      "  -n N     at most N types (default 10)\n"
      "  --json   the same as JSON\n",
      cmd_growth, 1},
-    {"garbage", "garbage [--collect]",
+    {"garbage", "garbage [--collect] [--json]",
      "uncollectable objects, and the cyclic garbage waiting for the collector",
      "The objects in gc.garbage (uncollectable), by type; then the cyclic garbage the\n"
      "collector has not freed yet (objects only reachable from each other), by type, with\n"
      "example IDs for chain and backrefs, and the collector's totals. Finding it frees\n"
      "nothing and runs no code of the app.\n"
-     "  --collect   then run gc.collect(), and say how many objects it freed\n",
+     "  --collect   then run gc.collect(), and say how many objects it freed\n"
+     "  --json      the same as JSON\n",
      cmd_garbage, 1},
-    {"chain", "chain TYPE|ID [-n N]", "why objects are alive: shortest chains from a root",
+    {"chain", "chain TYPE|ID [-n N] [--json]", "why objects are alive: shortest chains from a root",
      "For an ID (0x... as eww prints it, or Python's decimal id()): the shortest chain of\n"
      "references from a root to that object, one edge after the other:\n"
      "  module leakapp -> attribute 'registry' -> dict key 'bucket' -> list index 41\n"
@@ -127,9 +128,10 @@ static const command table[] = {
      "Roots: modules, local variables of live threads' frames, and objects nothing refers\n"
      "to (held by C code). An ID is looked up, never trusted: a stale one is an error.\n"
      "No code of the app runs; Ctrl-C stops it.\n"
-     "  -n N   at most N groups (default 10)\n",
+     "  -n N     at most N groups (default 10)\n"
+     "  --json   the same as JSON\n",
      cmd_chain, 1},
-    {"backrefs", "backrefs TYPE|ID [-d DEPTH] [-n MAXNODES] [-f FILE]",
+    {"backrefs", "backrefs TYPE|ID [-d DEPTH] [-n MAXNODES] [-f FILE] [--json]",
      "the graph of what refers to an object, drawn with Graphviz",
      "Who refers to the object with this ID, who refers to those, and so on up to DEPTH\n"
      "references away (default 3); for a TYPE, the same for 3 of its live instances,\n"
@@ -143,17 +145,20 @@ static const command table[] = {
      "FILE.png and FILE.pdf draw those formats, and - prints the DOT text.\n"
      "  -d DEPTH      references away from the object (1 to 20, default 3)\n"
      "  -n MAXNODES   nodes at most (1 to 10000, default 100)\n"
-     "  -f FILE       where the client writes the graph\n",
+     "  -f FILE       where the client writes the graph\n"
+     "  --json        the summary line as JSON (the client still writes the graph)\n",
      cmd_backrefs, 1},
-    {"leaking", "leaking [-n N]", "objects nothing refers to, by type (held by C code)",
+    {"leaking", "leaking [-n N] [--json]", "objects nothing refers to, by type (held by C code)",
      "objgraph's get_leaking_objects: the objects the gc tracks that no other object\n"
      "refers to (roots, and objects leaked by C code), by type, with an example ID each.\n"
-     "  -n N   at most N types (default 20)\n",
+     "  -n N     at most N types (default 20)\n"
+     "  --json   the same as JSON\n",
      cmd_leaking, 1},
-    {"where", "where TYPE", "where the live objects of a type were allocated",
+    {"where", "where TYPE [--json]", "where the live objects of a type were allocated",
      "The allocation tracebacks of the live instances of TYPE (tracemalloc's\n"
      "get_object_traceback), grouped and counted, largest group first. Needs allocation\n"
-     "tracing: `trace on` first; objects allocated before it have no traceback.\n",
+     "tracing: `trace on` first; objects allocated before it have no traceback.\n"
+     "  --json   the same as JSON\n",
      cmd_where, 1},
     {"size", "size ID|TYPE|-e EXPR", "deep and flat size of an object, or of a type's instances",
      "pympler's asizeof, from the console: the deep size (the object and everything it\n"

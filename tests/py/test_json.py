@@ -87,3 +87,44 @@ def test_growth_and_snapshot_list_keys(heap_app):
     assert keys(snap) == ["age_seconds", "name", "objects", "size_bytes", "taken_unix_seconds",
                           "types"]
     assert snap["name"] == "a" and snap["objects"] > 0 and snap["age_seconds"] >= 0
+
+
+def test_chain_leaking_garbage_where_backrefs_keys(heap_app, tmp_path):
+    heap_app.do("store.extend(Leaky(1) for i in range(20)); gc.disable()")
+    heap_app.do("cycle = [Weird()]; cycle.append(cycle); del cycle")
+    chain = as_json(heap_app, "chain", "Leaky")
+    assert keys(chain) == ["chains", "chains_total", "objects", "type"]
+    assert chain["type"] == "__main__.Leaky" and chain["objects"] == 20
+    (group,) = chain["chains"]
+    assert keys(group) == ["chain", "count", "example_id"] and group["count"] == 20
+    assert group["chain"] == "module __main__ -> attribute 'store' -> list index *"
+    one = as_json(heap_app, "chain", group["example_id"])
+    assert keys(one) == ["chain", "id", "root", "type"]
+    assert one["id"] == group["example_id"] and one["root"] == "module_or_thread"
+    assert one["chain"].startswith("module __main__ -> attribute 'store' -> list index ")
+    leaking = as_json(heap_app, "leaking", "-n", "3")
+    assert keys(leaking) == ["objects", "types", "types_total"]
+    assert all(keys(t) == ["count", "example_id", "type"] for t in leaking["types"])
+    garbage = as_json(heap_app, "garbage")
+    assert keys(garbage) == ["collected", "collected_now", "collections", "cyclic_garbage",
+                             "cyclic_garbage_types", "uncollectable", "uncollectable_types"]
+    weird = {t["type"]: t for t in garbage["cyclic_garbage_types"]}["__main__.Weird"]
+    assert keys(weird) == ["count", "example_ids", "type"] and weird["count"] == 1
+    assert garbage["collected_now"] is None
+    collected = as_json(heap_app, "garbage", "--collect")
+    assert collected["collected_now"] >= 2  # the list and the Weird, at least
+    assert heap_app.client("trace", "on").returncode == 0
+    heap_app.do("store.extend(Leaky(2) for i in range(5))")
+    where = as_json(heap_app, "where", "Leaky")
+    assert keys(where) == ["sites", "sites_total", "type", "untraced"]
+    assert where["type"] == "__main__.Leaky"
+    assert where["untraced"] + sum(s["count"] for s in where["sites"]) == 25
+    for site in where["sites"]:
+        assert keys(site) == ["count", "traceback"]
+        assert all(keys(f) == ["file", "function", "line", "source"] for f in site["traceback"])
+    r = heap_app.client("backrefs", "Leaky", "-f", "refs", "--json", cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    back = json.loads(r.stdout)  # stdout is the JSON alone: the client's note is on stderr
+    assert r.stderr.startswith("Graph written to refs.")
+    assert keys(back) == ["cut", "depth", "file", "nodes", "title"]
+    assert back["file"] == "refs" and back["nodes"] >= 4 and back["cut"] is False
