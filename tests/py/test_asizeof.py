@@ -13,7 +13,7 @@ import sys
 import pytest
 
 BUILD = r'''
-import collections, decimal, enum, fractions, io, json, re, sys, threading
+import collections, decimal, enum, fractions, io, json, re, sys, threading, types
 class Plain:
     def __init__(self, i):
         self.i = i
@@ -48,13 +48,17 @@ objects = [tree, Plain(7), Slotted(), Child(), MyList([1, [2, 3]]), MyDict(a=[1]
            threading.Lock(), collections.OrderedDict(a=1), collections.deque([1, 2]),
            collections.defaultdict(list, x=[1]), memoryview(b"mv"), slice(1, 9, 2), None,
            True, Ellipsis, NotImplemented, lambda: 0, Plain, int, type, object()]
+# Sized together, a generator's lazily made frame (3.13 makes gi_frame on first access) can
+# take the address of an object pympler already let go, and pympler then skips it as seen:
+# the allocator-dependent miscount docs/internals.md describes. Each is compared alone below.
+together = [o for o in objects if not isinstance(o, types.GeneratorType)]
 out = {}
 for name, opts in [("default", {}), ("limit0", dict(limit=0)), ("limit2", dict(limit=2)),
                    ("align1", dict(align=1)), ("align16", dict(align=16)),
                    ("derive", dict(derive=True)), ("infer", dict(infer=True))]:
     out[name] = [A.asizeof(o, **opts) for o in objects]
-    out[name + " all"] = A.asizeof(*objects, **opts)
-out["asizesof"] = list(A.asizesof(*objects))
+    out[name + " all"] = A.asizeof(*together, **opts)
+out["asizesof"] = list(A.asizesof(*together))
 out["flatsize"] = [A.flatsize(o) for o in objects]
 out["basicsize"] = [A.basicsize(o) for o in objects]
 out["itemsize"] = [A.itemsize(o) for o in objects]

