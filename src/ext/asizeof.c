@@ -58,6 +58,8 @@ typedef struct {
 
 static PyTypeObject *IdCounts_Type;
 
+#define IDC_PROBE_DIRECT 4096 /* slots: up to 64 KiB, the table is probed without the bitmap */
+
 static idc_slot *idc_probe(IdCounts *c, uintptr_t key)
 {
     size_t i = mix(key) & (c->cap - 1);
@@ -69,7 +71,13 @@ static idc_slot *idc_probe(IdCounts *c, uintptr_t key)
 /* key's slot, or NULL when it has none. */
 static idc_slot *idc_find(IdCounts *c, uintptr_t key)
 {
-    return c->cap && eww_ptrset_has(&c->slotted, (void *)key) ? idc_probe(c, key) : NULL;
+    if (!c->cap)
+        return NULL;
+    /* A small table stays in cache: probe it. A big one (a million excluded objects) costs a
+     * cache miss a probe: ask the bitmap first. */
+    if (c->cap > IDC_PROBE_DIRECT && !eww_ptrset_has(&c->slotted, (void *)key))
+        return NULL;
+    return idc_probe(c, key);
 }
 
 /* Whether key is counted; its count in *count. */
