@@ -58,6 +58,11 @@ int client_run(client *c, int argc, const char **argv);
 int client_render_data(const char *data, size_t n);
 /* Set while a command with --json runs: the notes about files written go to stderr. */
 extern int client_notes_to_stderr;
+/* What the client says about a file it wrote: on stdout, or on stderr under --json. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+void client_note(const char *fmt, ...);
 /* Write a file in the working directory, safely (plain names only, no symlinks followed). */
 int client_write_file(const char *name, const char *data, size_t n);
 

@@ -29,11 +29,7 @@ int client_notes_to_stderr;
 
 /* What the client says about a file it wrote: on stdout, or on stderr when stdout carries
  * the command's JSON. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static void
-note(const char *fmt, ...)
+void client_note(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -122,7 +118,7 @@ static int render_chart(const char *data, size_t n)
     } else if (strcmp(d.kind, "svg") == 0) {
         rc = eww_chart_svg(&out, &d.chart);
         if (rc == 0 && client_write_file(d.file, out.data, out.len) == 0)
-            note("Chart written to %s\n", d.file);
+            client_note("Chart written to %s\n", d.file);
         else if (rc == 0)
             rc = -1; /* client_write_file said why */
     } else {
@@ -239,7 +235,8 @@ static int render_graph(const char *data, size_t n)
         if (run_dot(g.dot, g.dot_len, format, &img, &status) == 0) {
             int rc = client_write_file(name, img.data ? img.data : "", img.len);
             if (rc == 0)
-                note("Graph written to %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
+                client_note("Graph written to %s (%lu node%s)\n", name, g.nodes,
+                            g.nodes == 1 ? "" : "s");
             eww_buf_free(&img);
             return rc;
         }
@@ -252,19 +249,20 @@ static int render_graph(const char *data, size_t n)
         snprintf(name, sizeof name, "%s.dot", base);
         if (client_write_file(name, g.dot, g.dot_len) < 0)
             return -1;
-        note("The DOT text is in %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
+        client_note("The DOT text is in %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
         return -1;
     }
     snprintf(name, sizeof name, "%s.dot", base);
     if (client_write_file(name, g.dot, g.dot_len) < 0)
         return -1;
     if (strcmp(format, "dot") == 0)
-        note("Graph written to %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
+        client_note("Graph written to %s (%lu node%s)\n", name, g.nodes, g.nodes == 1 ? "" : "s");
     else
-        note("Graph written to %s (%lu node%s). Graphviz's dot is not installed here; draw it "
-             "with\n  dot -T%s %s -o %s.%s\n(Graphviz: apt install graphviz, brew install "
-             "graphviz, https://graphviz.org)\n",
-             name, g.nodes, g.nodes == 1 ? "" : "s", format, name, base, format);
+        client_note(
+            "Graph written to %s (%lu node%s). Graphviz's dot is not installed here; draw it "
+            "with\n  dot -T%s %s -o %s.%s\n(Graphviz: apt install graphviz, brew install "
+            "graphviz, https://graphviz.org)\n",
+            name, g.nodes, g.nodes == 1 ? "" : "s", format, name, base, format);
     return 0;
 }
 

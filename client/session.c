@@ -186,6 +186,8 @@ static int incoming_frame(incoming *in, const eww_frame *f)
         } else {
             size_t off = (size_t)(nul - in->buf.data) + 1;
             rc = client_write_file(in->buf.data, in->buf.data + off, in->buf.len - off);
+            if (rc == 0)
+                client_note("Report written to %s\n", in->buf.data);
         }
     }
     eww_buf_free(&in->buf);

@@ -125,6 +125,7 @@ typedef struct chain_args {
     const char *what;
     int limit;
     int json;
+    eww_buf *capture; /* hunt: the groups as records (commands_chain_groups), not a reply */
 } chain_args;
 
 /* ---- chains of a whole type, grouped by shape ----------------------------------------
@@ -369,6 +370,8 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     if (total == 0) {
         eww_free(sid);
         eww_free(cache);
+        if (a->capture)
+            return EWW_STATUS_OK; /* none left: no record */
         commands_no_instances(r, "chain", a->what);
         return EWW_STATUS_FAILED;
     }
@@ -473,6 +476,13 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
                 eww_buf_free(&j);
                 goto oom;
             }
+            if (a->capture) {
+                rc |= eww_buf_printf(a->capture, "%llu\t%llu\t0x%lx\t%s", (unsigned long long)total,
+                                     (unsigned long long)groups[g].count,
+                                     (unsigned long)groups[g].example, b.data);
+                rc |= eww_buf_putc(a->capture, '\0');
+                continue;
+            }
             if (a->json) {
                 rc |= eww_buf_printf(&j, "%s{\"count\": %llu, \"chain\": ", g ? ", " : "",
                                      (unsigned long long)groups[g].count);
@@ -488,6 +498,13 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
                          (unsigned long)groups[g].example);
         }
         eww_buf_free(&b);
+        if (a->capture) {
+            eww_buf_free(&j);
+            status = rc ? EWW_STATUS_FAILED : EWW_STATUS_OK;
+            if (rc)
+                reply_error(r, "chain: out of memory");
+            goto done;
+        }
         if (a->json) {
             rc |= eww_buf_puts(&j, "]}\n");
             status = reply_buffer(r, &j, rc, "chain");
@@ -512,6 +529,12 @@ done:
     eww_free(gindex);
     shapes_free(&sh);
     return status;
+}
+
+int commands_chain_groups(reply *r, refs_walk *w, const char *type_name, int limit, eww_buf *out)
+{
+    chain_args a = {type_name, limit, 0, out};
+    return chain_type(r, w, &a);
 }
 
 static int chain_python(reply *r, void *arg)
@@ -584,7 +607,7 @@ static int chain_python(reply *r, void *arg)
 
 int cmd_chain(reply *r, int argc, const char **argv)
 {
-    chain_args a = {NULL, 10, 0};
+    chain_args a = {NULL, 10, 0, NULL};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             a.json = 1;
@@ -959,22 +982,24 @@ typedef struct where_args {
     int json;
 } where_args;
 
-static int where_collect(reply *r, void *arg)
+int commands_tracing(void)
 {
-    const char *name = ((const where_args *)arg)->name;
     PyObject *tm = PyImport_ImportModule("_tracemalloc");
     PyObject *tracing = tm ? PyObject_CallMethod(tm, "is_tracing", NULL) : NULL;
-    PyObject *get = tm ? PyObject_GetAttrString(tm, "_get_object_traceback") : NULL;
     int on = tracing && PyObject_IsTrue(tracing) == 1;
     Py_XDECREF(tracing);
     Py_XDECREF(tm);
-    if (!get || !on) {
-        Py_XDECREF(get);
-        PyErr_Clear();
-        reply_error(r, "where: allocation tracing is off: run `trace on` (tracemalloc), let the "
-                       "app allocate, then `where` again");
-        return EWW_STATUS_FAILED;
-    }
+    PyErr_Clear();
+    return on;
+}
+
+PyObject *commands_where_found(reply *r, const char *name)
+{
+    PyObject *tm = PyImport_ImportModule("_tracemalloc");
+    PyObject *get = tm ? PyObject_GetAttrString(tm, "_get_object_traceback") : NULL;
+    Py_XDECREF(tm);
+    if (!get)
+        return NULL;
     PyObject *list = PyList_New(0), *groups = PyDict_New(), *out = NULL;
     heap_snapshot s;
     int walked = list && groups && heap_walk_opts(&s, list, name, NULL, commands_heap_tick, r) == 0;
@@ -996,19 +1021,10 @@ static int where_collect(reply *r, void *arg)
         }
         Py_XDECREF(tb);
     }
-    int status = EWW_STATUS_FAILED;
-    if (!walked) {
-        if (r->cancelled) {
-            PyErr_Clear();
-            status = reply_stopped(r, "where");
-        } else {
-            char why[512];
-            python_error_text(why, sizeof why);
-            reply_error(r, "where: %s", why);
-        }
-    } else if (PyList_GET_SIZE(list) == 0) {
-        reply_error(r, "where: no live object of a type named '%s'", name);
-    } else {
+    if (walked && PyList_GET_SIZE(list) == 0) {
+        out = Py_None;
+        Py_INCREF(out);
+    } else if (walked) {
         PyTypeObject *t = Py_TYPE(PyList_GET_ITEM(list, 0));
         char name_of[256], full[300];
         facts_type_name(t, name_of, sizeof name_of);
@@ -1017,7 +1033,36 @@ static int where_collect(reply *r, void *arg)
         PyObject *items = PyDict_Items(groups);
         out = items ? Py_BuildValue("(skNl)", full, (unsigned long)t->tp_flags, items, untraced)
                     : NULL;
-        PyObject *bytes = out ? PyMarshal_WriteObjectToString(out, Py_MARSHAL_VERSION) : NULL;
+    }
+    Py_XDECREF(groups);
+    Py_XDECREF(list);
+    Py_DECREF(get);
+    return out;
+}
+
+static int where_collect(reply *r, void *arg)
+{
+    const char *name = ((const where_args *)arg)->name;
+    if (!commands_tracing()) {
+        reply_error(r, "where: allocation tracing is off: run `trace on` (tracemalloc), let the "
+                       "app allocate, then `where` again");
+        return EWW_STATUS_FAILED;
+    }
+    PyObject *out = commands_where_found(r, name);
+    int status = EWW_STATUS_FAILED;
+    if (!out) {
+        if (r->cancelled) {
+            PyErr_Clear();
+            status = reply_stopped(r, "where");
+        } else {
+            char why[512];
+            python_error_text(why, sizeof why);
+            reply_error(r, "where: %s", why);
+        }
+    } else if (out == Py_None) {
+        reply_error(r, "where: no live object of a type named '%s'", name);
+    } else {
+        PyObject *bytes = PyMarshal_WriteObjectToString(out, Py_MARSHAL_VERSION);
         if (bytes &&
             snapshot_result(r, PyBytes_AS_STRING(bytes), (size_t)PyBytes_GET_SIZE(bytes)) == 0)
             status = EWW_STATUS_OK;
@@ -1027,9 +1072,6 @@ static int where_collect(reply *r, void *arg)
     }
     PyErr_Clear();
     Py_XDECREF(out);
-    Py_XDECREF(groups);
-    Py_XDECREF(list);
-    Py_DECREF(get);
     return status;
 }
 

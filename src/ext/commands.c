@@ -118,6 +118,25 @@ static const command table[] = {
      "  --collect   then run gc.collect(), and say how many objects it freed\n"
      "  --json      the same as JSON\n",
      cmd_garbage, 1},
+    {"hunt", "hunt [--for DURATION] [--every INTERVAL] [-n N] [--json | --html FILE]",
+     "a whole leak hunt: is there a leak, what leaks, what keeps it alive",
+     "Samples the process's memory and its heap by type every INTERVAL for DURATION\n"
+     "(default 60s every 5s; durations like 30s, 5m, 1h, 500ms or plain seconds), each\n"
+     "walk on a snapshot of the app, then reports:\n"
+     "  1. is there a leak: RSS, malloc in use and free, Python's objects and allocated\n"
+     "     blocks, with rates, and a verdict: live objects accumulate, native memory grows\n"
+     "     (malloc in use, not Python), fragmentation (malloc's free memory), or no leak;\n"
+     "  2. what leaks: the types that grew steadily (in most intervals, in both halves of\n"
+     "     the hunt, well above the scatter of a type that only churns), by bytes/s;\n"
+     "  3. where: for the top N (default 3), what keeps them alive (chain TYPE's groups)\n"
+     "     and, when tracing is on (trace on), where they were allocated.\n"
+     "A heap that only churns reports no leak. Ctrl-C ends the sampling early and reports\n"
+     "on what it has.\n"
+     "  -n N        where for the top N growing types (default 3, at most 20)\n"
+     "  --json      the report as one JSON object, with the samples' series\n"
+     "  --html FILE also write the report as one self-contained HTML file, with charts\n"
+     "              of memory and of the growing types (no script, nothing fetched)\n",
+     cmd_hunt, 1},
     {"chain", "chain TYPE|ID [-n N] [--json]", "why objects are alive: shortest chains from a root",
      "For an ID (0x... as eww prints it, or Python's decimal id()): the shortest chain of\n"
      "references from a root to that object, one edge after the other:\n"

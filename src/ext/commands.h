@@ -58,6 +58,7 @@ int cmd_where(reply *r, int argc, const char **argv);
 int cmd_size(reply *r, int argc, const char **argv);
 int cmd_refs(reply *r, int argc, const char **argv);
 int cmd_track(reply *r, int argc, const char **argv);
+int cmd_hunt(reply *r, int argc, const char **argv);
 /* Free a session's command state (C memory only: called without the GIL). */
 void commands_state_free(void *state);
 /* A session's command state as bytes (appended to out; nothing for none), and back: unpack

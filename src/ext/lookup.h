@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "buf.h"
+#include "refs.h"
 #include "reply.h"
 
 /* An ID as Python prints it (id(): decimal) or as eww prints it (0x...): 1 when s is one. */
@@ -25,5 +27,16 @@ PyTypeObject *commands_find_class(const char *name, Py_ssize_t *more);
 /* The error for a name no live object has; when a class has that name, says how to ask
  * about the class itself. */
 void commands_no_instances(reply *r, const char *command, const char *name);
+
+/* chain TYPE's groups for hunt: the instances of the type named type_name on walk w, their
+ * first `limit` groups appended to out, each as "TOTAL\tCOUNT\tEXAMPLE-ID\tCHAIN" and a NUL
+ * byte (nothing when no instance is left). EWW_STATUS_OK, or FAILED (reported). */
+int commands_chain_groups(reply *r, refs_walk *w, const char *type_name, int limit, eww_buf *out);
+/* Whether tracemalloc traces now. */
+int commands_tracing(void);
+/* where TYPE's findings: (full type name, type flags, [(raw traceback, count)], untraced) as
+ * eww/_where.py formats them (a new reference), Py_None when no object has that type, or NULL
+ * with an exception (KeyboardInterrupt when the client stopped the walk). Tracing is on. */
+PyObject *commands_where_found(reply *r, const char *name);
 
 #endif

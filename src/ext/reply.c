@@ -129,6 +129,37 @@ int reply_data(reply *r, const char *data, size_t n)
     return 0;
 }
 
+int reply_file(reply *r, const char *name, const char *data, size_t n)
+{
+    if (reply_flush(r) < 0)
+        return -1;
+    size_t head = strlen(name) + 1;
+    eww_buf b;
+    eww_buf_init(&b, EWW_FRAME_MAX);
+    int first = 1;
+    do {
+        eww_buf_reset(&b);
+        size_t room = EWW_FRAME_MAX - (first ? head : 0);
+        size_t k = n > room ? room : n;
+        if ((first && eww_buf_append(&b, name, head) < 0) || eww_buf_append(&b, data, k) < 0) {
+            eww_buf_free(&b);
+            return -1;
+        }
+        int flags = n > k ? EWW_FLAG_MORE : 0;
+        if (eww_send_frame(r->fd, EWW_FRAME_FILE, flags, b.data, b.len, server_send_timeout_ms()) <
+            0) {
+            eww_buf_free(&b);
+            r->broken = 1;
+            return -1;
+        }
+        data += k;
+        n -= k;
+        first = 0;
+    } while (n > 0);
+    eww_buf_free(&b);
+    return 0;
+}
+
 double reply_now(void)
 {
     struct timespec t;
@@ -168,6 +199,8 @@ int reply_tick(reply *r, int *progress, double *seconds)
 
 int reply_stopped(reply *r, const char *command)
 {
+    if (r->quiet_stop)
+        return EWW_STATUS_FAILED;
     reply_error(r, "%s: stopped by the client (Ctrl-C)", command);
     return EWW_STATUS_FAILED;
 }

@@ -29,6 +29,8 @@ typedef struct reply {
     void (*after_done)(struct reply *r); /* run once the command's DONE is sent, then reset */
     eww_buf *result;    /* snapshot.h's snapshot_result, in process: where it goes */
     int reap_pid;       /* for after_done: a finished snapshot child */
+    int quiet_stop;     /* a stopped command ends without saying so (hunt reports instead) */
+    int noted;          /* the command said why it walks in process (once is enough) */
     double started;     /* when the command began (monotonic seconds) */
     double next_poll;   /* reply_tick: when to look at the socket next */
     double next_report; /* reply_tick: when a progress line is due */
@@ -58,6 +60,10 @@ int reply_tick(reply *r, int *progress, double *seconds);
 /* The error a stopped command ends with ("summary: stopped by the client (Ctrl-C)").
  * EWW_STATUS_FAILED. */
 int reply_stopped(reply *r, const char *command);
+
+/* Send a file for the client to write in its working directory (FILE frames, split at
+ * EWW_FRAME_MAX with MORE); name is a plain name (commands_file_name). */
+int reply_file(reply *r, const char *name, const char *data, size_t n);
 
 /* Send structured data for the client (DATA frames, split at EWW_FRAME_MAX with MORE). */
 int reply_data(reply *r, const char *data, size_t n);

@@ -330,6 +330,7 @@ static void *session_main(void *arg)
     r.fd = s->fd;
     r.broken = 0;
     r.cancelled = 0;
+    r.quiet_stop = r.noted = 0;
     r.in_process = 0;
     r.oneshot = 0;
     r.after_done = NULL;
@@ -375,6 +376,7 @@ static void *session_main(void *arg)
             status = EWW_STATUS_OK;
         } else {
             r.cancelled = 0;
+            r.quiet_stop = r.noted = 0;
             r.started = reply_now();
             r.next_poll = r.started;
             r.next_report = r.started + 1.0;

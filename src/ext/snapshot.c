@@ -347,7 +347,8 @@ static int reap(pid_t pid, int kill_it)
  * already free: a copy that has answered is only leaving). */
 static void reap_after_done(reply *r)
 {
-    reap((pid_t)r->reap_pid, 0);
+    if (r->reap_pid > 0)
+        reap((pid_t)r->reap_pid, 0);
     r->reap_pid = 0;
 }
 
@@ -391,7 +392,9 @@ static int finish(reply *r, int status, heap_post_fn post, const eww_buf *result
 static int in_process(reply *r, const char *command, const char *why,
                       int (*fn)(reply *r, void *arg), void *arg, heap_post_fn post)
 {
-    reply_error(r, "(%s: %s; walking the live heap in process)", command, why);
+    if (!r->noted) /* a command that walks many times (hunt) says it once */
+        reply_error(r, "(%s: %s; walking the live heap in process)", command, why);
+    r->noted = 1;
     eww_buf result;
     eww_buf_init(&result, (size_t)1 << 40);
     r->result = &result;
@@ -426,6 +429,10 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
 {
     const server_options *o = server_get_options();
     char why[256];
+    if (r->reap_pid) { /* this command's previous snapshot (hunt takes many) */
+        reap_after_done(r);
+        r->after_done = NULL;
+    }
     if (!o->snapshot)
         return in_process(r, command, "snapshots are off (embed(snapshot=False))", fn, arg, post);
     if (r->in_process)
