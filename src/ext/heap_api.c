@@ -247,6 +247,32 @@ static PyObject *ref_chain(PyObject *mod, PyObject *obj)
     return res;
 }
 
+/* ref_chain_text(obj) -> "module m -> attribute 'x' -> list index 3" (chain ID's text), or
+ * None when no root reaches obj. */
+static PyObject *ref_chain_text(PyObject *mod, PyObject *obj)
+{
+    (void)mod;
+    refs_walk *w = refs_walk_new((uintptr_t)obj, NULL, NULL);
+    if (!w)
+        return NULL;
+    long pos = refs_find(w, (uintptr_t)obj);
+    eww_buf b;
+    eww_buf_init(&b, 16u << 20);
+    int rooted = 0;
+    PyObject *res = NULL;
+    if (pos < 0) {
+        res = Py_None;
+        Py_INCREF(res);
+    } else if (refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data) {
+        res = PyUnicode_DecodeUTF8(b.data, (Py_ssize_t)b.len, "replace");
+    } else {
+        PyErr_NoMemory();
+    }
+    eww_buf_free(&b);
+    refs_walk_free(w);
+    return res;
+}
+
 /* ref_graph(objs, backwards, max_depth=3, too_many=10, ignore=None, filter=None,
  *           highlight=None, extra_info=None, extra_node_attrs=None, refcounts=False,
  *           shortnames=True) -> (dot, nodes): objgraph's show_backrefs/show_refs graph */
@@ -315,6 +341,10 @@ static PyMethodDef heap_functions[] = {
      "ref_chain(obj) -> [root, ..., obj]: the shortest chain of references from a root "
      "(a module, a thread's local variable, or an object nothing refers to); [] when obj "
      "is not reachable from any of them."},
+    {"ref_chain_text", ref_chain_text, METH_O,
+     "ref_chain_text(obj) -> str: the shortest chain of references from a root to obj, as "
+     "`chain ID` prints it (\"module m -> attribute 'x' -> list index 3\"); None when no "
+     "root reaches it."},
     {"heap_objects", (PyCFunction)(void (*)(void))heap_objects, METH_VARARGS | METH_KEYWORDS,
      "heap_objects(typename=None, frames=True) -> every live object the heap walk reaches "
      "(only those of the type with that short or full name, when given; no frame objects "
