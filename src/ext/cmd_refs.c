@@ -126,7 +126,17 @@ typedef struct chain_args {
     int limit;
     int json;
     eww_buf *capture; /* hunt: the groups as records (commands_chain_groups), not a reply */
+    int classes;      /* the classes of that name themselves, not their instances */
 } chain_args;
+
+/* Whether o is what chain TYPE looks for: an instance of a type of that name, or (classes)
+ * a class of that name. */
+static int is_target(type_cache *c, const chain_args *a, PyObject *o)
+{
+    if (a->classes)
+        return PyType_Check(o) && facts_type_matches((PyTypeObject *)o, a->what);
+    return cached_match(c, Py_TYPE(o));
+}
 
 /* ---- chains of a whole type, grouped by shape ----------------------------------------
  *
@@ -361,7 +371,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
     for (size_t i = 0; i < n; i++) {
         if ((i & 0xFFF) == 0 && commands_heap_tick(r, i))
             goto stopped;
-        if (!cached_match(cache, Py_TYPE(refs_object(w, i))))
+        if (!is_target(cache, a, refs_object(w, i)))
             continue;
         total++;
         for (long p = (long)i; p >= 0 && sid[p] == SID_UNSET; p = refs_parent(w, (size_t)p))
@@ -372,8 +382,20 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
         eww_free(cache);
         if (a->capture)
             return EWW_STATUS_OK; /* none left: no record */
-        commands_no_instances(r, "chain", a->what);
-        return EWW_STATUS_FAILED;
+        chain_args c = *a;
+        c.classes = 1;
+        size_t classes = 0;
+        for (size_t i = 0; i < n && !a->classes; i++)
+            classes += is_target(NULL, &c, refs_object(w, i));
+        if (!classes) {
+            commands_no_instances(r, "chain", a->what);
+            return EWW_STATUS_FAILED;
+        }
+        /* `chain app.Row` with no Row left: what keeps the class itself alive */
+        if (!a->json)
+            reply_printf(r, "No live instance of %s: the chains of the class%s itself.\n", a->what,
+                         classes == 1 ? "" : "es");
+        return chain_type(r, w, &c);
     }
     /* 2. shapes, in queue order (a parent comes before its children) */
     char lab[512], name[256];
@@ -389,7 +411,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
             const char *root = refs_root_label(w, i);
             if (!root[0]) {
                 facts_type_name(Py_TYPE(refs_object(w, i)), name, sizeof name);
-                if (cached_match(cache, Py_TYPE(refs_object(w, i))))
+                if (is_target(cache, a, refs_object(w, i)))
                     snprintf(lab, sizeof lab,
                              "nothing refers to it: a reference held by C "
                              "code (or a leak in an extension)");
@@ -412,7 +434,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
                 star = kids > STAR_KEYS;
             }
             /* The keys under which the instances themselves are kept differ by instance. */
-            int last = cached_match(cache, Py_TYPE(refs_object(w, i)));
+            int last = is_target(cache, a, refs_object(w, i));
             shape_edge(w, (size_t)p, i, star || last, lab, sizeof lab);
             sid[i] = shape_extend(&sh, sid[p], lab);
         }
@@ -428,7 +450,7 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
         if ((i & 0xFFF) == 0 && commands_heap_tick(r, i))
             goto stopped;
         PyObject *o = refs_object(w, i);
-        if (sid[i] >= SID_ROOT || !cached_match(cache, Py_TYPE(o)))
+        if (sid[i] >= SID_ROOT || !is_target(cache, a, o))
             continue;
         uint32_t s = sid[i];
         if (refs_attribute_dict(w, i) && (s = shape_extend(&sh, s, "__dict__"), sh.failed))
@@ -461,7 +483,13 @@ static int chain_type(reply *r, refs_walk *w, const chain_args *a)
         eww_buf_init(&b, 16u << 20);
         eww_buf_init(&j, 64u << 20);
         int rc = 0;
-        facts_type_name(Py_TYPE((PyObject *)groups[0].example), name, sizeof name);
+        if (a->classes) {
+            char cls[240];
+            facts_type_name((PyTypeObject *)groups[0].example, cls, sizeof cls);
+            snprintf(name, sizeof name, "class %s", cls);
+        } else {
+            facts_type_name(Py_TYPE((PyObject *)groups[0].example), name, sizeof name);
+        }
         if (a->json) {
             rc |= eww_buf_puts(&j, "{\"type\": ");
             rc |= eww_json_str(&j, name);
@@ -533,7 +561,7 @@ done:
 
 int commands_chain_groups(reply *r, refs_walk *w, const char *type_name, int limit, eww_buf *out)
 {
-    chain_args a = {type_name, limit, 0, out};
+    chain_args a = {type_name, limit, 0, out, 0};
     return chain_type(r, w, &a);
 }
 
@@ -607,10 +635,12 @@ static int chain_python(reply *r, void *arg)
 
 int cmd_chain(reply *r, int argc, const char **argv)
 {
-    chain_args a = {NULL, 10, 0, NULL};
+    chain_args a = {NULL, 10, 0, NULL, 0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             a.json = 1;
+        } else if (!strcmp(argv[i], "--class")) {
+            a.classes = 1;
         } else if (!strcmp(argv[i], "-n")) {
             if (commands_count_option(r, "chain", "chains", argc, argv, &i, 100000, &a.limit))
                 return EWW_STATUS_FAILED;
@@ -622,6 +652,9 @@ int cmd_chain(reply *r, int argc, const char **argv)
     }
     if (!a.what)
         return commands_usage_error(r, "chain", "missing", "TYPE|ID");
+    uintptr_t id;
+    if (a.classes && commands_parse_id(a.what, &id))
+        return commands_usage_error(r, "chain", "--class takes a class name, not an ID:", a.what);
     return reply_with_heap(r, "chain", chain_python, &a);
 }
 

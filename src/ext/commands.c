@@ -137,17 +137,21 @@ static const command table[] = {
      "  --html FILE also write the report as one self-contained HTML file, with charts\n"
      "              of memory and of the growing types (no script, nothing fetched)\n",
      cmd_hunt, 1},
-    {"chain", "chain TYPE|ID [-n N] [--json]", "why objects are alive: shortest chains from a root",
+    {"chain", "chain TYPE|ID [-n N] [--class] [--json]",
+     "why objects are alive: shortest chains from a root",
      "For an ID (0x... as eww prints it, or Python's decimal id()): the shortest chain of\n"
      "references from a root to that object, one edge after the other:\n"
      "  module leakapp -> attribute 'registry' -> dict key 'bucket' -> list index 41\n"
      "For a TYPE (short or full name): the chains of every live instance, grouped by\n"
      "shape (list indices and the keys of a dict holding many of them as *, a run of\n"
      "equal edges said once), largest group first, with an example ID for each.\n"
-     "Roots: modules, local variables of live threads' frames, and objects nothing refers\n"
-     "to (held by C code). An ID is looked up, never trusted: a stale one is an error.\n"
-     "No code of the app runs; Ctrl-C stops it.\n"
+     "With --class (or when no instance is left), the chains of the classes of that name\n"
+     "themselves: what keeps a class alive.\n"
+     "Roots: modules, signal handlers, local variables of live threads' frames, and objects\n"
+     "nothing refers to (held by C code). An ID is looked up, never trusted: a stale one is\n"
+     "an error. No code of the app runs; Ctrl-C stops it.\n"
      "  -n N     at most N groups (default 10)\n"
+     "  --class  the classes named TYPE, not their instances\n"
      "  --json   the same as JSON\n",
      cmd_chain, 1},
     {"backrefs", "backrefs TYPE|ID [-d DEPTH] [-n MAXNODES] [-f FILE] [--json]",

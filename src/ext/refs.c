@@ -20,6 +20,7 @@
  */
 #include "refs.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,59 @@ static void expand(refs_walk *w, size_t from)
     }
 }
 
+static const char *signal_name(long n)
+{
+    static const struct {
+        int n;
+        const char *name;
+    } names[] = {{SIGHUP, "SIGHUP"},     {SIGINT, "SIGINT"},       {SIGQUIT, "SIGQUIT"},
+                 {SIGILL, "SIGILL"},     {SIGTRAP, "SIGTRAP"},     {SIGABRT, "SIGABRT"},
+                 {SIGBUS, "SIGBUS"},     {SIGFPE, "SIGFPE"},       {SIGUSR1, "SIGUSR1"},
+                 {SIGSEGV, "SIGSEGV"},   {SIGUSR2, "SIGUSR2"},     {SIGPIPE, "SIGPIPE"},
+                 {SIGALRM, "SIGALRM"},   {SIGTERM, "SIGTERM"},     {SIGCHLD, "SIGCHLD"},
+                 {SIGCONT, "SIGCONT"},   {SIGTSTP, "SIGTSTP"},     {SIGTTIN, "SIGTTIN"},
+                 {SIGTTOU, "SIGTTOU"},   {SIGURG, "SIGURG"},       {SIGXCPU, "SIGXCPU"},
+                 {SIGXFSZ, "SIGXFSZ"},   {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"},
+                 {SIGWINCH, "SIGWINCH"}, {SIGIO, "SIGIO"},         {SIGSYS, "SIGSYS"}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (names[i].n == n)
+            return names[i].name;
+    return NULL;
+}
+
+/* Signal handlers: the signal module keeps them in C, where no traverse reports them; each
+ * one set from Python is a root "signal handler for SIGUSR1" (signal.getsignal: C code). */
+static void add_signal_roots(refs_walk *w)
+{
+    PyObject *modules = PySys_GetObject("modules"); /* borrowed */
+    PyObject *sig =
+        modules && PyDict_Check(modules) ? PyDict_GetItemString(modules, "_signal") : NULL;
+    PyObject *get = sig ? PyObject_GetAttrString(sig, "getsignal") : NULL;
+    PyObject *valid = sig ? PyObject_CallMethod(sig, "valid_signals", NULL) : NULL;
+    PyObject *it = valid ? PyObject_GetIter(valid) : NULL;
+    PyObject *num;
+    while (get && it && (num = PyIter_Next(it)) != NULL) {
+        PyObject *h = PyObject_CallOneArg(get, num);
+        long n = PyLong_AsLong(num);
+        /* SIG_DFL and SIG_IGN are ints; the default SIGINT handler is a builtin */
+        if (h && !PyLong_Check(h) && h != Py_None && !PyCFunction_Check(h)) {
+            char label[200];
+            const char *name = signal_name(n);
+            if (name)
+                snprintf(label, sizeof label, "signal handler for %s (module signal)", name);
+            else
+                snprintf(label, sizeof label, "signal handler for signal %ld (module signal)", n);
+            add_root(w, h, label);
+        }
+        Py_XDECREF(h);
+        Py_DECREF(num);
+    }
+    PyErr_Clear();
+    Py_XDECREF(it);
+    Py_XDECREF(valid);
+    Py_XDECREF(get);
+}
+
 /* Thread frames: every local variable of every frame is a root "local NAME in FUNC". */
 static void add_frame_roots(refs_walk *w)
 {
@@ -206,6 +260,8 @@ refs_walk *refs_walk_new(uintptr_t stop_at, refs_tick_fn tick, void *tick_arg)
     }
     expand(w, 0);
     size_t before = w->n;
+    if (!w->found)
+        add_signal_roots(w);
     if (!w->found)
         add_frame_roots(w);
     expand(w, before);
@@ -372,8 +428,8 @@ static const char *slot_name(PyObject *parent, PyObject *child)
                : child == (PyObject *)t->tp_base ? "__base__"
                                                  : NULL;
     }
-    if (PyModule_Check(parent))
-        return child == PyModule_GetDict(parent) ? "__dict__" : NULL;
+    if (PyModule_Check(parent)) /* else its C state (m_traverse): a registry of the module's */
+        return child == PyModule_GetDict(parent) ? "__dict__" : "registry in its C state";
     /* An instance of a class defined in Python refers to its class. */
     if (child == (PyObject *)Py_TYPE(parent) && (Py_TYPE(parent)->tp_flags & Py_TPFLAGS_HEAPTYPE))
         return "__class__";

@@ -117,20 +117,56 @@ def test_roots_frames_and_c_references(refs_app):
     assert re.search(r"^  leakapp\.Handler +1 +e\.g\. " + cid + "$", r.stdout, re.M), r.stdout
 
 
-def test_a_class_without_instances_says_how_to_ask_for_the_class(refs_app):
-    for command in ("chain", "backrefs"):
-        r = refs_app.client(command, "leakapp.Holder")
-        assert r.returncode == 1
-        m = re.search(rf"{command}: no live instance of the class leakapp\.Holder\. The class "
-                      rf"itself is (0x[0-9a-f]+): `{command} \1` shows what keeps the class "
-                      r"alive", r.stderr)
-        assert m, r.stderr
+def test_a_class_asked_for_by_name(refs_app):
+    # no instance left: chain answers for the class itself; backrefs says how to ask
+    out = chain(refs_app, "leakapp.Holder")
+    assert out.startswith("No live instance of leakapp.Holder: the chains of the class itself.\n")
+    m = re.search(r"1 of 1 class leakapp\.Holder is kept alive by:\n  module leakapp -> "
+                  r"attribute 'Holder'\n  \(for example (0x[0-9a-f]+)\)", out)
+    assert m, out
+    r = refs_app.client("backrefs", "leakapp.Holder")
+    assert r.returncode == 1
+    assert re.search(r"backrefs: no live instance of the class leakapp\.Holder\. The class "
+                     r"itself is (0x[0-9a-f]+): `backrefs \1` shows what keeps the class alive",
+                     r.stderr), r.stderr
     r = refs_app.client("chain", m.group(1))
     assert r.returncode == 0
     assert r.stdout == f"module leakapp -> attribute 'Holder' -> class leakapp.Holder at " \
                        f"{m.group(1)}\n", r.stdout
+    # --class: the classes even while instances live; classes made at run time group
+    refs_app.do("keep = [leakapp.Handler(1)]; made = [type('Made', (), {}) for i in range(30)]")
+    out = chain(refs_app, "Handler", "--class")
+    assert "1 of 1 class leakapp.Handler is kept alive by:\n  module leakapp -> attribute " \
+           "'Handler'" in out, out
+    out = chain(refs_app, "Made", "--class")
+    assert "30 of 30 class __main__.Made are kept alive by:\n  module __main__ -> attribute " \
+           "'made' -> list index *" in out, out
     r = refs_app.client("chain", "NoSuchThing")
     assert r.returncode == 1 and "no live object of a type named 'NoSuchThing'" in r.stderr
+    r = refs_app.client("chain", "0x10", "--class")
+    assert r.returncode != 0 and "--class takes a class name" in r.stderr
+
+
+def test_registries_read_well(refs_app):
+    # a dict with thousands of int keys is one group, its keys *
+    refs_app.do("by_id = {i: leakapp.Handler(i) for i in range(3440)}")
+    out = chain(refs_app, "leakapp.Handler")
+    assert out.startswith("3,440 of 3,440 leakapp.Handler are kept alive by:\n"
+                          "  module __main__ -> attribute 'by_id' -> dict key *\n"), out
+    assert out.count("kept alive by") == 1
+    # a signal handler set from Python is a root named after it
+    refs_app.do("import signal\nclass OnSignal:\n    def __call__(self, *a): pass\n"
+                "signal.signal(signal.SIGUSR2, OnSignal())")
+    assert "1 of 1 __main__.OnSignal is kept alive by:\n  signal handler for SIGUSR2 (module " \
+           "signal)\n" in chain(refs_app, "OnSignal")
+    # atexit's callbacks: in the module's C state on 3.9, out of every traverse after
+    refs_app.do("import atexit\nclass AtExit:\n    def __call__(self): pass\n"
+                "atexit.register(AtExit())")
+    out = chain(refs_app, "AtExit")
+    if sys.version_info < (3, 10):
+        assert "module atexit -> registry in its C state" in out, out
+    else:
+        assert "nothing refers to it: a reference held by C code" in out, out
 
 
 def test_stale_and_forged_ids_are_errors_not_crashes(refs_app):
