@@ -40,17 +40,17 @@ def _run_client(client, args, pid, cwd):
     shown = "eww " + " ".join(_shell_quote(a.format(pid=pid)) for a in args)
     print(f"$ {shown}", flush=True)
     env = dict(os.environ, COLUMNS=os.environ.get("COLUMNS", "78"), LINES="22")
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=cwd, env=env)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=90, cwd=cwd, env=env)
     sys.stdout.write(proc.stdout)
     if proc.stderr:
         sys.stdout.write(proc.stderr)
     for line in proc.stdout.splitlines():
-        if line.startswith(("Chart written to ", "Graph written to ")):
-            name = line[len("Chart written to "):]
+        if line.startswith(("Chart written to ", "Graph written to ", "Report written to ")):
+            name = line.split(" written to ", 1)[1]
             if name.endswith(")") and " (" in name:
                 name = name[:name.rindex(" (")]  # "(6 nodes)"
             where = os.path.join(cwd, name)
-            if name.endswith(".svg"):
+            if name.endswith((".svg", ".html")):
                 print(f"(the file is {where}: open it in a browser)")
             else:
                 print(f"(the file is {where})")
@@ -161,6 +161,11 @@ def main(argv):
         for title, args in STEPS:
             print(f"# {title}", flush=True)
             failed += _run_client(client, args, app.pid, outdir) != 0
+        print("# The whole leak hunt in one command: is there a leak, what leaks, what keeps it"
+              " alive (6 s here; 60 s by default). --html also writes the report as a page:",
+              flush=True)
+        failed += _run_client(client, ["{pid}", "hunt", "--for", "6s", "--every", "1s", "--html",
+                                       "hunt.html"], app.pid, outdir) != 0
         failed += _diffs(client, app.pid) != 0
         print("# Where does it leak? What keeps every Handler alive:", flush=True)
         failed += _run_client(client, ["{pid}", "chain", "Handler", "-n", "2"], app.pid,
