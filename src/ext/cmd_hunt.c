@@ -1124,14 +1124,24 @@ int cmd_hunt(reply *r, int argc, const char **argv)
     eww_buf b;
     eww_buf_init(&b, 256u << 20);
     int rc = h.json ? json_report(&h, &b) : text_report(r, &h, &b);
-    if (rc == 0 && h.html[0]) {
-        eww_buf page;
-        eww_buf_init(&page, 256u << 20);
+    eww_buf page;
+    eww_buf_init(&page, 256u << 20);
+    if (rc == 0 && h.html[0])
         rc = html_report(&h, &page);
-        if (rc == 0 && page.data)
-            rc = reply_file(r, h.html, page.data, page.len);
-        eww_buf_free(&page);
-    }
     hunt_free(&h);
-    return reply_buffer(r, &b, rc, "hunt");
+    if (rc != 0 || !b.data) {
+        eww_buf_free(&b);
+        eww_buf_free(&page);
+        reply_error(r, "hunt: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    reply_write(r, b.data, b.len); /* the report, then the page (the client says it wrote it) */
+    eww_buf_free(&b);
+    if (page.data && reply_file(r, h.html, page.data, page.len) < 0 && !r->broken) {
+        eww_buf_free(&page);
+        reply_error(r, "hunt: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    eww_buf_free(&page);
+    return EWW_STATUS_OK;
 }
