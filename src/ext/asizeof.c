@@ -27,6 +27,8 @@ static struct {
     PyObject *safe_lens;                                                  /* a set */
     PyObject *module_name, *one;
     PyCFunction object_sizeof;
+    getter dict_get;       /* what `__dict__` of a plain class's instance runs */
+    PyObject *class_descr; /* object.__class__ */
 } A;
 
 /* A hash of an address whose low bits are all mixed (objects are 16-byte aligned). */
@@ -99,6 +101,8 @@ static int idc_set(IdCounts *c, uintptr_t key, long long n)
         return -1;
     }
     c->used += (size_t)added;
+    if (added && n == 1)
+        return 0; /* a new id has no slot */
     idc_slot *sl = idc_find(c, key);
     if (n == 1 && !(sl && sl->key))
         return 0;
@@ -352,6 +356,9 @@ typedef struct plan {
     enum size_kind how;
     PyCFunction fn;
     Py_ssize_t preheader; /* sys.getsizeof minus __sizeof__, -1 until measured */
+    /* R_INST: getattr(obj, '__dict__') and getattr(obj, '__class__') are the plain ones
+     * (generic attribute lookup, the standard descriptors): read without the lookup */
+    int fast_dict, fast_class;
 } plan;
 
 typedef struct walk {
@@ -404,6 +411,19 @@ static int load_module(void)
         Py_DECREF(m);
         return -1;
     }
+    /* The getter of a plain class's __dict__ (the function every such class shares) and
+     * object's __class__: instances whose lookups find these are read directly. */
+    PyObject *ns = PyDict_New();
+    PyObject *plain =
+        ns ? PyObject_CallFunction((PyObject *)&PyType_Type, "s()O", "_plain", ns) : NULL;
+    PyObject *dd = plain ? facts_type_lookup((PyTypeObject *)plain, "__dict__") : NULL;
+    if (dd && Py_IS_TYPE(dd, &PyGetSetDescr_Type))
+        A.dict_get = ((PyGetSetDescrObject *)dd)->d_getset->get;
+    A.class_descr = facts_type_lookup(&PyBaseObject_Type, "__class__");
+    Py_XINCREF(A.class_descr);
+    Py_XDECREF(plain);
+    Py_XDECREF(ns);
+    PyErr_Clear();
     A.module = m;
     return 0;
 }
@@ -482,6 +502,12 @@ static int plan_from_typedef(walk *w, plan *p, PyObject *v, PyObject *obj)
                 p->names = names;
             else
                 Py_DECREF(names);
+            int generic = t->tp_getattro == PyObject_GenericGetAttr;
+            PyObject *dd = facts_type_lookup(t, "__dict__");
+            p->fast_dict = generic && A.dict_get && dd && Py_IS_TYPE(dd, &PyGetSetDescr_Type) &&
+                           ((PyGetSetDescrObject *)dd)->d_getset->get == A.dict_get;
+            p->fast_class =
+                generic && A.class_descr && facts_type_lookup(t, "__class__") == A.class_descr;
         }
     } else {
         PyObject *names = PyDict_GetItemWithError(A.attr_refs, refs);
@@ -752,8 +778,23 @@ static int add_instance(walk *w, plan *p, PyObject *obj, long long d, Py_ssize_t
 {
     PyObject *names[2] = {w->dict_str, w->class_str};
     PyObject *slots = p->names; /* read now: p is not used once referents are sized */
+    int fast_class = p->fast_class, rc = 0;
     Py_XINCREF(slots);
-    int rc = add_attrs(w, obj, names, 2, d, s);
+    if (p->fast_dict) { /* what getattr(obj, '__dict__') returns, made if need be */
+        PyObject *dict = PyObject_GenericGetDict(obj, NULL);
+        if (dict)
+            rc = add_new(w, dict, d, s, 0);
+        else if (PyErr_ExceptionMatches(PyExc_AttributeError))
+            PyErr_Clear();
+        else
+            rc = -1;
+        if (rc == 0 && fast_class)
+            rc = add(w, (PyObject *)Py_TYPE(obj), d, s);
+        else if (rc == 0)
+            rc = add_attrs(w, obj, names + 1, 1, d, s);
+    } else {
+        rc = add_attrs(w, obj, names, 2, d, s);
+    }
     if (rc == 0 && slots) {
         PyObject *has = PyObject_GetAttr(obj, w->slot_str);
         if (has) {
@@ -828,14 +869,29 @@ static int add_refs(walk *w, plan *p, PyObject *obj, long long d, Py_ssize_t *s)
  * (anything but a RuntimeError, which counts obj as missed). */
 static Py_ssize_t size_of(walk *w, PyObject *obj, long long deep)
 {
-    long long seen;
-    if (!idc_lookup(w->seen, (uintptr_t)obj, &seen)) {
-        if (idc_set(w->seen, (uintptr_t)obj, 1) < 0)
-            return -1;
-    } else if (deep || seen) { /* seen before, or a reference to an excluded object */
-        return seen && idc_again(w->seen, (uintptr_t)obj) < 0 ? -1 : 0;
-    } else if (idc_set(w->seen, (uintptr_t)obj, 1) < 0) { /* given, though refs are excluded */
+    IdCounts *c = w->seen;
+    int added = eww_ptrset_add(&c->ids, obj); /* one probe: most objects are new */
+    if (added < 0) {
+        PyErr_NoMemory();
         return -1;
+    }
+    if (added) {
+        c->used++; /* counted once: a new id has no slot */
+    } else {
+        idc_slot *sl = idc_find(c, (uintptr_t)obj);
+        long long seen = sl && sl->key ? sl->count : 1;
+        if (deep || seen) { /* seen before, or a reference to an excluded object */
+            if (!seen)
+                return 0;
+            if (sl && sl->key) { /* one more visit, unless excluded (-1) */
+                if (seen + 1 > 0)
+                    sl->count = seen + 1;
+                return 0;
+            }
+            return idc_set(c, (uintptr_t)obj, 2) < 0 ? -1 : 0;
+        }
+        if (idc_set(c, (uintptr_t)obj, 1) < 0) /* given, though refs are excluded */
+            return -1;
     }
 
     Py_ssize_t s = 0;
