@@ -41,8 +41,9 @@
 
 #define HUNT_MAX_SAMPLES 721 /* an hour every 5 s */
 #define HUNT_TOP_MAX     20
-#define HUNT_CHAINS      3              /* chain groups shown per type */
-#define HUNT_SITES       2              /* allocation sites shown per type */
+#define HUNT_CHAINS      3  /* chain groups shown per type */
+#define HUNT_GROUPS      64 /* chain groups found per type, to match with the earlier walk's */
+#define HUNT_SITES       2  /* allocation sites shown per type */
 #define MEM_MIN_GROWTH   (512.0 * 1024) /* memory that grows less than this is flat */
 
 typedef struct hunt_key {
@@ -94,6 +95,13 @@ typedef struct hunt {
     size_t nsus, changed; /* suspects; types whose count changed at all */
     const char *kind, *verdict_head;
     char verdict[512];
+    /* the chain groups of the types that grew by the middle sample, so that the report can
+     * say which groups grew since: that is where the new objects are */
+    int provisional;
+    size_t *prev_key;
+    eww_buf *prev;
+    size_t nprev;
+    double prev_t;
 } hunt;
 
 /* ---- the samples ---------------------------------------------------------------------- */
@@ -353,7 +361,9 @@ static int analyse(hunt *h)
         h->changed += changed;
         int grown_size = 0;
         trend c = trend_of(h->s, n, x, &grown), b = trend_of(h->s, n, z, &grown_size);
-        if (!c.steady && !b.steady)
+        /* provisionally (half the samples), any type that grew is a candidate */
+        int grew = h->provisional ? c.last > c.first || b.last > b.first : c.steady || b.steady;
+        if (!grew)
             continue;
         if (!c.steady) /* its size grew steadily (a list that holds more and more) */
             grown = grown_size;
@@ -455,7 +465,10 @@ static void verdict(hunt *h)
 
 static size_t top_count(const hunt *h)
 {
-    return h->nsus < (size_t)h->top ? h->nsus : (size_t)h->top;
+    size_t top = h->provisional ? (size_t)h->top * 3 : (size_t)h->top;
+    if (top > HUNT_TOP_MAX)
+        top = HUNT_TOP_MAX;
+    return h->nsus < top ? h->nsus : top;
 }
 
 /* In the snapshot: for each top type, its chain records, then its where findings
@@ -474,11 +487,11 @@ static int hunt_where(reply *r, void *arg)
     int status = w ? EWW_STATUS_OK : commands_failed(r, "hunt", "the walk failed: ");
     for (size_t i = 0; i < top && status == EWW_STATUS_OK; i++) {
         eww_buf_init(&parts[i], 1u << 24);
-        status = commands_chain_groups(r, w, h->keys[h->sus[i].key].name, HUNT_CHAINS, &parts[i]);
+        status = commands_chain_groups(r, w, h->keys[h->sus[i].key].name, HUNT_GROUPS, &parts[i]);
     }
     if (w)
         refs_walk_free(w);
-    int tracing = status == EWW_STATUS_OK && commands_tracing();
+    int tracing = status == EWW_STATUS_OK && !h->provisional && commands_tracing();
     int rc = eww_buf_append(&out, &tracing, sizeof tracing);
     for (size_t i = 0; i < top && status == EWW_STATUS_OK; i++) {
         uint32_t len = (uint32_t)parts[i].len;
@@ -570,6 +583,7 @@ malformed:
 /* The next chain record of a suspect: 0 and the fields, or -1 at the end. */
 typedef struct chain_rec {
     unsigned long long total, count;
+    long long delta; /* since the middle sample (when known) */
     char id[32];
     const char *chain;
 } chain_rec;
@@ -586,6 +600,57 @@ static int next_chain(const eww_buf *b, size_t *off, chain_rec *c)
         return -1;
     c->chain = rec + used;
     return 0;
+}
+
+static int by_growth(const void *a, const void *b, void *ctx)
+{
+    (void)ctx;
+    const chain_rec *x = a, *y = b;
+    if (x->delta != y->delta)
+        return x->delta < y->delta ? 1 : -1;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+/* A suspect's chain groups into out (at most max): when the earlier walk had them (*known),
+ * the ones that grew since, most first (only those, when some did), else the largest.
+ * Pointers into the suspect's records. */
+static size_t ordered_chains(const hunt *h, const suspect *s, chain_rec *out, size_t max,
+                             int *known)
+{
+    chain_rec all[HUNT_GROUPS];
+    size_t n = 0, off = 0;
+    while (n < HUNT_GROUPS && next_chain(&s->chains, &off, &all[n]) == 0)
+        n++;
+    const eww_buf *before = NULL;
+    for (size_t i = 0; i < h->nprev; i++)
+        if (h->prev_key[i] == s->key)
+            before = &h->prev[i];
+    *known = before != NULL;
+    for (size_t i = 0; i < n; i++) {
+        all[i].delta = 0;
+        if (!before)
+            continue;
+        long long was = 0;
+        size_t poff = 0;
+        chain_rec c;
+        while (next_chain(before, &poff, &c) == 0)
+            if (strcmp(c.chain, all[i].chain) == 0) {
+                was = (long long)c.count;
+                break;
+            }
+        all[i].delta = (long long)all[i].count - was;
+    }
+    if (before) {
+        eww_sort(all, n, sizeof *all, by_growth, NULL);
+        size_t grew = 0;
+        while (grew < n && all[grew].delta > 0)
+            grew++;
+        if (grew)
+            n = grew; /* the groups that did not grow hold the old objects */
+    }
+    n = n < max ? n : max;
+    memcpy(out, all, n * sizeof *out);
+    return n;
 }
 
 /* ---- the reports ---------------------------------------------------------------------- */
@@ -670,19 +735,28 @@ static int text_report(reply *r, const hunt *h, eww_buf *b)
     for (size_t i = 0; i < top; i++) {
         const suspect *s = &h->sus[i];
         const char *name = h->keys[s->key].name;
-        size_t off = 0;
-        chain_rec c;
-        int any = 0;
-        while (next_chain(&s->chains, &off, &c) == 0) {
-            if (!any)
-                rc |= eww_buf_printf(b, "\n   %s (%s alive):\n", name,
-                                     eww_fmt_count(c1, sizeof c1, c.total));
-            any = 1;
-            rc |= eww_buf_printf(b,
-                                 "     %s kept alive by: %s\n       (for example %s: `chain %s`)\n",
-                                 eww_fmt_count(c2, sizeof c2, c.count), c.chain, c.id, c.id);
+        chain_rec cs[HUNT_CHAINS];
+        int known;
+        size_t nc = ordered_chains(h, s, cs, HUNT_CHAINS, &known);
+        if (nc)
+            rc |= eww_buf_printf(
+                b, "\n   %s (%s alive%s):\n", name, eww_fmt_count(c1, sizeof c1, cs[0].total),
+                known ? "; the groups that grew in the hunt's second half first" : "");
+        for (size_t k = 0; k < nc; k++) {
+            const chain_rec *c = &cs[k];
+            char grew[64] = "";
+            if (known) {
+                char d[32];
+                eww_fmt_count(d, sizeof d,
+                              (unsigned long long)(c->delta < 0 ? -c->delta : c->delta));
+                snprintf(grew, sizeof grew, " (%s%s in the last %.1f s)", c->delta < 0 ? "-" : "+",
+                         d, h->s[h->ns - 1].t - h->prev_t);
+            }
+            rc |= eww_buf_printf(
+                b, "     %s kept alive by: %s%s\n       (for example %s: `chain %s`)\n",
+                eww_fmt_count(c2, sizeof c2, c->count), c->chain, grew, c->id, c->id);
         }
-        if (!any)
+        if (!nc)
             rc |= eww_buf_printf(b, "\n   %s: none is alive any more\n", name);
         if (s->where_text) {
             const char *line = s->where_text;
@@ -769,12 +843,18 @@ static int json_report(const hunt *h, eww_buf *b)
         rc |= eww_buf_printf(b, ", \"intervals_grown\": %d", s->grown);
         if (i < top_count(h)) {
             rc |= eww_buf_puts(b, ", \"chains\": [");
-            size_t off = 0;
-            chain_rec c;
-            for (int k = 0; next_chain(&s->chains, &off, &c) == 0; k++) {
-                rc |= eww_buf_printf(b, "%s{\"count\": %llu, \"chain\": ", k ? ", " : "", c.count);
-                rc |= eww_json_str(b, c.chain);
-                rc |= eww_buf_printf(b, ", \"example_id\": \"%s\"}", c.id);
+            chain_rec cs[HUNT_CHAINS];
+            int known;
+            size_t nc = ordered_chains(h, s, cs, HUNT_CHAINS, &known);
+            for (size_t k = 0; k < nc; k++) {
+                rc |= eww_buf_printf(b, "%s{\"count\": %llu, ", k ? ", " : "", cs[k].count);
+                if (known)
+                    rc |= eww_buf_printf(b, "\"count_delta\": %lld, ", cs[k].delta);
+                else
+                    rc |= eww_buf_puts(b, "\"count_delta\": null, ");
+                rc |= eww_buf_puts(b, "\"chain\": ");
+                rc |= eww_json_str(b, cs[k].chain);
+                rc |= eww_buf_printf(b, ", \"example_id\": \"%s\"}", cs[k].id);
             }
             rc |= eww_buf_printf(b, "], \"where\": ");
             if (s->where_json) {
@@ -915,15 +995,20 @@ static int html_report(const hunt *h, eww_buf *b)
         const suspect *s = &h->sus[i];
         rc |= eww_buf_puts(b, "<h3>");
         rc |= html_text(b, h->keys[s->key].name);
-        rc |= eww_buf_puts(b, "</h3>\n<table><tr><th>kept alive by</th><th>objects</th>"
-                              "<th>for example</th></tr>\n");
-        size_t off = 0;
-        chain_rec c;
-        while (next_chain(&s->chains, &off, &c) == 0) {
+        chain_rec cs[HUNT_CHAINS];
+        int known;
+        size_t nc = ordered_chains(h, s, cs, HUNT_CHAINS, &known);
+        rc |= eww_buf_printf(b,
+                             "</h3>\n<table><tr><th>kept alive by</th><th>objects</th>%s"
+                             "<th>for example</th></tr>\n",
+                             known ? "<th>in the second half</th>" : "");
+        for (size_t k = 0; k < nc; k++) {
             rc |= eww_buf_puts(b, "<tr><td>");
-            rc |= html_text(b, c.chain);
-            rc |= eww_buf_printf(b, "</td><td>%s</td><td>%s</td></tr>\n",
-                                 eww_fmt_count(c1, sizeof c1, c.count), c.id);
+            rc |= html_text(b, cs[k].chain);
+            rc |= eww_buf_printf(b, "</td><td>%s</td>", eww_fmt_count(c1, sizeof c1, cs[k].count));
+            if (known)
+                rc |= eww_buf_printf(b, "<td>%+lld</td>", cs[k].delta);
+            rc |= eww_buf_printf(b, "<td>%s</td></tr>\n", cs[k].id);
         }
         rc |= eww_buf_puts(b, "</table>\n");
         if (s->where_text) {
@@ -965,6 +1050,10 @@ static void hunt_free(hunt *h)
         eww_free(h->sus[i].where_json);
     }
     eww_free(h->sus);
+    for (size_t i = 0; i < h->nprev; i++)
+        eww_buf_free(&h->prev[i]);
+    eww_free(h->prev);
+    eww_free(h->prev_key);
     eww_free(h->s);
     eww_free(h->keys);
     eww_free(h->khash);
@@ -1004,6 +1093,46 @@ static int sample(reply *r, hunt *h, size_t i, double t0)
     }
     h->ns++;
     return EWW_STATUS_OK;
+}
+
+/* Forget an analysis (a provisional one). */
+static void forget_analysis(hunt *h)
+{
+    for (size_t i = 0; i < h->nsus; i++) {
+        eww_buf_free(&h->sus[i].chains);
+        eww_free(h->sus[i].where_text);
+        eww_free(h->sus[i].where_json);
+    }
+    eww_free(h->sus);
+    h->sus = NULL;
+    h->nsus = h->changed = 0;
+}
+
+/* At the middle sample: the chain groups of the types that grew so far (the top few, three
+ * times as many as the report shows: candidates), kept for the report
+ * to tell the groups that grew since (where the new objects are) from the ones that did not
+ * (the old objects of a type, and the few a request holds for a moment). Best effort:
+ * nothing is kept when it fails. */
+static void provisional_chains(reply *r, hunt *h)
+{
+    h->provisional = 1;
+    if (analyse(h) == 0 && top_count(h)) {
+        size_t top = top_count(h);
+        h->prev = eww_calloc(top, sizeof *h->prev);
+        h->prev_key = eww_calloc(top, sizeof *h->prev_key);
+        if (h->prev && h->prev_key &&
+            reply_with_heap_post(r, "hunt", hunt_where, h, hunt_where_keep) == EWW_STATUS_OK) {
+            for (size_t i = 0; i < top; i++) {
+                h->prev[i] = h->sus[i].chains; /* moved */
+                h->prev_key[i] = h->sus[i].key;
+                eww_buf_init(&h->sus[i].chains, 1u << 20);
+            }
+            h->nprev = top;
+            h->prev_t = h->s[h->ns - 1].t;
+        }
+    }
+    h->provisional = 0;
+    forget_analysis(h);
 }
 
 int cmd_hunt(reply *r, int argc, const char **argv)
@@ -1096,6 +1225,8 @@ int cmd_hunt(reply *r, int argc, const char **argv)
                  "early",
                  i + 1, want, h.s[h.ns - 1].t, h.period, rss, objs);
         reply_progress(r, prog);
+        if (want >= 3 && i == (want - 1) / 2)
+            provisional_chains(r, &h);
     }
     r->quiet_stop = 0;
     if (r->broken || (status != EWW_STATUS_OK && !h.stopped) || h.ns < 2) {
