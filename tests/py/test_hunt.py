@@ -1,12 +1,13 @@
 """`hunt`: a whole leak hunt in one command (issue: hunt). Each app leaks in its own way (or
 only churns) while a real `eww PID hunt` samples it; the report must name the leak right.
 
-The apps leak at a pace set by their own clock, hunts sample every 0.25 s for 4 s, and the
+The apps leak at a pace set by their own clock, hunts sample every 0.2 s for 3 s, and the
 assertions are about names and kinds (never an exact count or rate), so a loaded machine
 slows everything down without changing an answer."""
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 
 from conftest import INTERRUPT, PROGRESS, UNDER_ASAN, frame, wait_for
 
-HUNT = ("hunt", "--for", "4", "--every", "0.25")
+HUNT = ("hunt", "--for", "3", "--every", "0.2")
 
 # Each app's main loop does one unit of work every 5 ms of its own clock (catching up after
 # a stall), so that whatever it leaks grows in every interval of a hunt.
@@ -178,13 +179,12 @@ def step(n):
 
 def test_churn_only_is_no_leak(make_app):
     app = start(make_app, CHURN + "\nstep = churn\n")
-    report = hunt_json(app)
-    assert growing(report) == [], report["growing"]
+    r = app.client(*HUNT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "2. What leaks? No type grew steadily." in r.stdout, r.stdout
     if not UNDER_ASAN:  # ASan's quarantine makes RSS grow whatever the app does
-        assert report["kind"] == "none" and report["leak"] is False, report["verdict"]
-        r = app.client(*HUNT, timeout=120)
         assert "1. Is there a leak? No leak found." in r.stdout, r.stdout
-    assert report["types_changed"] > 0  # it did churn
+    assert re.search(r"\(([1-9][0-9,]*) types? changed", r.stdout) or UNDER_ASAN, r.stdout
 
 
 def test_where_with_tracing_on(make_app, tmp_path):
@@ -206,8 +206,6 @@ def step(n):
     assert report["tracing"] is True and row["where"] is not None
     frames = row["where"]["sites"][0]["traceback"]
     assert any(f["function"] == "add_row" for f in frames), frames
-    text = app.client(*HUNT, timeout=120).stdout
-    assert "allocated at (most recent call last):" in text and "in add_row" in text
 
 
 def test_json_keys(make_app):
@@ -321,20 +319,27 @@ def chromium():
 def test_html_report_in_a_browser(make_app, tmp_path):
     app = start(make_app, """
 class Order:
+    __slots__ = ("lines",)
     def __init__(self, n):
         self.lines = [n] * 20
 orders = []
-def step(n):
+def place_order(n):
     orders.append(Order(n))
-""")
+def step(n):
+    place_order(n)
+""", tmp_path)
+    assert app.client("trace", "on").returncode == 0
     r = app.client(*HUNT, "--html", "hunt.html", cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "Report written to hunt.html" in r.stdout
-    assert "1. Is there a leak? Yes" in r.stdout  # the terminal report too
+    assert r.stdout.endswith("Report written to hunt.html\n")
+    # the terminal report too, with the allocation sites
+    assert "1. Is there a leak? Yes" in r.stdout
+    assert "allocated at (most recent call last):" in r.stdout and "in place_order" in r.stdout
     page = (tmp_path / "hunt.html").read_text()
     # self-contained: no script, nothing fetched
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
     assert page.count("<svg") >= 4 and "__main__.Order" in page and "attribute 'orders'" in page
+    assert "in place_order" in page
     env = dict(os.environ, HOME=str(tmp_path))
     dom = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu",
                           "--dump-dom", (tmp_path / "hunt.html").as_uri()],
