@@ -921,7 +921,7 @@ static int html_report(const hunt *h, eww_buf *b)
                         "table{border-collapse:collapse;margin:1em 0}\n"
                         "td,th{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}\n"
                         "td:first-child,th:first-child{text-align:left}\n"
-                        "figure{display:inline-block;margin:.5em;width:560px}\n"
+                        "figure{display:inline-block;margin:.5em;width:520px}\n"
                         "figure svg{width:100%;height:auto}\n"
                         ".verdict{font-size:1.3em;font-weight:bold}\n"
                         ".rising{color:#b00;font-weight:bold}\n"
