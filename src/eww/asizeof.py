@@ -60,13 +60,11 @@ _sizeof_CPyDictEntry = _calcsize("z2P")
 _sizeof_Csetentry = _calcsize("lP")
 _sizeof_Cunicode = len("\0".encode("utf-8"))
 
-try:  # sizeof(PyGC_Head)
-    import _testcapi as _t
-
-    _sizeof_CPyGC_Head = _t.SIZEOF_PYGC_HEAD
-except (ImportError, AttributeError):  # aligned as pympler assumes: to twice a double
-    _t = calcsize("2d") - 1
-    _sizeof_CPyGC_Head = (_calcsize("2Pz") + _t) & ~_t
+# sizeof(PyGC_Head) as pympler counts it: it asks _testcapi.SIZEOF_PYGC_HEAD, which no
+# CPython from 3.9 has, and falls back to this (aligned to twice a double); importing a test
+# module into an app for an attribute it lacks is left out
+_t = calcsize("2d") - 1
+_sizeof_CPyGC_Head = (_calcsize("2Pz") + _t) & ~_t
 del _t
 
 _sizeof_Crefcounts = _calcsize("2z") if hasattr(sys, "gettotalrefcount") else 0
@@ -804,62 +802,65 @@ _typedef_both(Types.GetSetDescriptorType)
 _typedef_both(Types.MemberDescriptorType)
 _typedef_both(type(NotImplemented))
 
+# numpy's arrays are sized by their nbytes, as pympler does; but numpy is never imported for
+# it (pympler imports it: in an app that never used numpy, that is megabytes, and BLAS
+# threads, for nothing). A numpy object can only exist once numpy is imported, so asking
+# sys.modules when an object looks like an array is exact.
 try:
-    import numpy as _numpy
+    from mmap import PAGESIZE as _PAGESIZE
+
+    if _PAGESIZE < 1024:
+        raise ImportError
 except ImportError:
-    _numpy = _numpy_kwds = None
+    _PAGESIZE = 4096
 
-    def _isnumpy(unused):
+
+def _isnumpy(obj):
+    """Whether obj is a numpy array, matrix, memmap, ndarray, ..."""
+    if "numpy" not in sys.modules:
         return False
-else:
-    _numpy_memmap = getattr(_numpy, "memmap", None)
     try:
-        from mmap import PAGESIZE as _PAGESIZE
+        if hasattr(obj, "dtype") and hasattr(obj, "itemsize") and hasattr(obj, "nbytes"):
+            return (_moduleof(_classof(obj)).startswith("numpy")
+                    or _moduleof(type(obj)).startswith("numpy"))
+    except (AttributeError, OSError, ValueError):
+        pass
+    return False
 
-        if _PAGESIZE < 1024:
-            raise ImportError
-    except ImportError:
-        _PAGESIZE = 4096
 
-    def _isnumpy(obj):
-        """Whether obj is a numpy array, matrix, memmap, ndarray, ..."""
-        try:
-            if hasattr(obj, "dtype") and hasattr(obj, "itemsize") and hasattr(obj, "nbytes"):
-                return (_moduleof(_classof(obj)).startswith("numpy")
-                        or _moduleof(type(obj)).startswith("numpy"))
-        except (AttributeError, OSError, ValueError):
-            pass
-        return False
+def _len_numpy(obj):
+    return obj.nbytes
 
-    def _len_numpy(obj):
-        return obj.nbytes
 
-    def _len_numpy_memmap(obj):
-        nb = int(obj.nbytes * _amapped)
-        return ((nb + _PAGESIZE - 1) // _PAGESIZE) * _PAGESIZE
+def _len_numpy_memmap(obj):
+    nb = int(obj.nbytes * _amapped)
+    return ((nb + _PAGESIZE - 1) // _PAGESIZE) * _PAGESIZE
 
-    def _numpy_kwds(obj):
-        t = type(obj)
-        _i, _v = _sizeof_Cbyte, "itemsize"
-        if t is _numpy_memmap:
-            b, _l, nb = 144, _len_numpy_memmap, 0
-        elif t.__name__ in ("str", "str_"):
-            b = 81
-            _l = _len
-            nb = _l(obj)
-            _i = obj.nbytes // nb
-            _v = _Not_vari
-        else:
-            b, _l, nb = 96, _len_numpy, obj.nbytes
-        return dict(base=_getsizeof(obj, b + nb) - nb, item=_i, leng=_l, refs=_numpy_refs,
-                    vari=_v, xtyp=True)
 
-    def _numpy_refs(obj, named):
-        return _refs(obj, named, "base")
+def _numpy_kwds(obj):
+    t = type(obj)
+    _i, _v = _sizeof_Cbyte, "itemsize"
+    if t is getattr(sys.modules.get("numpy"), "memmap", None):
+        b, _l, nb = 144, _len_numpy_memmap, 0
+    elif t.__name__ in ("str", "str_"):
+        b = 81
+        _l = _len
+        nb = _l(obj)
+        _i = obj.nbytes // nb
+        _v = _Not_vari
+    else:
+        b, _l, nb = 96, _len_numpy, obj.nbytes
+    return dict(base=_getsizeof(obj, b + nb) - nb, item=_i, leng=_l, refs=_numpy_refs,
+                vari=_v, xtyp=True)
 
-    _all_lens.add(_len_numpy)
-    _all_lens.add(_len_numpy_memmap)
-    _all_refs.add(_numpy_refs)
+
+def _numpy_refs(obj, named):
+    return _refs(obj, named, "base")
+
+
+_all_lens.add(_len_numpy)
+_all_lens.add(_len_numpy_memmap)
+_all_refs.add(_numpy_refs)
 
 _typedef_both(range)
 _typedef_both(reversed, refs=_enum_refs)
@@ -954,7 +955,7 @@ def _typedef(obj, derive=False, frames=False, infer=False):
         v.set(item=_itemsize(t), refs=_cell_refs)
     elif _isnamedtuple(obj):
         v.set(refs=_namedtuple_refs)
-    elif _numpy and _isnumpy(obj):
+    elif _isnumpy(obj):
         v.set(**_numpy_kwds(obj))
     elif isinstance(obj, _array):
         v.set(**_array_kwds(obj))

@@ -86,6 +86,15 @@ print(json.dumps([d, f, p]))
 """
 
 
+def test_size_imports_nothing_heavy_into_the_app(objapp):
+    # pympler's asizeof imports numpy (megabytes, BLAS threads) and _testcapi; eww's does not
+    # import either into an app that has not (a numpy array exists only once numpy is)
+    assert in_app(objapp, "import json, sys; print(json.dumps('numpy' in sys.modules))") is False
+    assert objapp.client("size", "objapp.Node").returncode == 0
+    assert in_app(objapp, "import json, sys; print(json.dumps(["
+                          "'numpy' in sys.modules, '_testcapi' in sys.modules]))") == [False, False]
+
+
 def test_size_of_an_id_is_asizeof_of_that_object(objapp):
     r = objapp.client("size", hex(objapp.node_id))
     assert r.returncode == 0, r.stderr
