@@ -224,14 +224,6 @@ void commands_registry_clear(void)
     memset(&reg, 0, sizeof reg);
 }
 
-/* In process, the command publishes its own state (the GIL is held); in a snapshot child the
- * parent does, once it has the state back (snapshot.c). */
-static void state_done(reply *r)
-{
-    if (!snapshot_in_child() && commands_state_publish(*r->state) < 0)
-        reply_error(r, "(out of memory keeping the state for the next call)");
-}
-
 /* pympler's stringutils.pp: "2.45 MB", "168     B" (binary multiples, decimal names). */
 static void pp_size(char *out, size_t n, double bytes, int sign)
 {
@@ -548,7 +540,6 @@ static int diff_python(reply *r, void *arg)
                          "Baseline set: %llu objects of %zu types. Run diff again to see what "
                          "changed.\n",
                          (unsigned long long)now.objects, now.n);
-        state_done(r);
         return EWW_STATUS_OK;
     }
     int rc = print_diff(r, a, since, &st->base, &now,
@@ -556,7 +547,6 @@ static int diff_python(reply *r, void *arg)
                                     : "No change since the last diff.");
     heap_snapshot_free(&st->base);
     st->base = now;
-    state_done(r);
     return rc < 0 ? EWW_STATUS_FAILED : EWW_STATUS_OK;
 }
 
@@ -633,7 +623,6 @@ static int snapshot_python(reply *r, void *arg)
                  "`snapshot --drop %s` frees it.\n",
                  name, replaced ? "replaced" : "kept", (unsigned long long)now.objects, now.n, size,
                  name, name);
-    state_done(r);
     return EWW_STATUS_OK;
 }
 
@@ -853,7 +842,6 @@ static int growth_python(reply *r, void *arg)
         rc |= eww_buf_printf(&b, "], \"calls\": %d}\n", st->growth_calls);
     reply_buffer(r, &b, rc, "growth");
     heap_snapshot_free(&s);
-    state_done(r);
     return EWW_STATUS_OK;
 }
 

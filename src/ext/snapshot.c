@@ -388,6 +388,25 @@ static int finish(reply *r, int status, heap_post_fn post, const eww_buf *result
     return reply_with_python(r, run_post, &p);
 }
 
+typedef struct in_call {
+    int (*fn)(reply *r, void *arg);
+    void *arg;
+    const char *command;
+} in_call;
+
+/* fn in process, GIL held; then what it keeps for the process (a named snapshot, a one-shot
+ * session's baseline) goes to the registry, as the parent does with a snapshot's state. */
+static int run_in_process(reply *r, void *arg)
+{
+    const in_call *c = arg;
+    int status = c->fn(r, c->arg);
+    if (r->state && commands_state_publish(*r->state) < 0) {
+        reply_error(r, "%s: out of memory keeping the result for the next call", c->command);
+        status = EWW_STATUS_FAILED;
+    }
+    return status;
+}
+
 /* The command in process (then its post), after a one-line note of why. */
 static int in_process(reply *r, const char *command, const char *why,
                       int (*fn)(reply *r, void *arg), void *arg, heap_post_fn post)
@@ -398,7 +417,8 @@ static int in_process(reply *r, const char *command, const char *why,
     eww_buf result;
     eww_buf_init(&result, (size_t)1 << 40);
     r->result = &result;
-    int status = reply_with_python(r, fn, arg);
+    in_call c = {fn, arg, command};
+    int status = reply_with_python(r, run_in_process, &c);
     r->result = NULL;
     status = finish(r, status, post, &result, arg);
     eww_buf_free(&result);

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from test_heap import heap_app  # noqa: F401 - the fixture: an app that runs what we send
+from test_heap import HeapApp, heap_app  # noqa: F401 - heap_app: an app that runs what we send
 
 
 def leaky_row(out):
@@ -116,3 +116,22 @@ def test_snapshots_are_bounded_and_freed_by_remove(heap_app):
 def test_snapshot_errors(heap_app, args, error):
     r = heap_app.client("snapshot", *args)
     assert r.returncode == 1 and error in r.stderr, (r.stdout, r.stderr)
+
+
+def test_baselines_kept_the_same_when_walking_in_process(sockdir):
+    # embed(snapshot=False): the walks run in the app, and what they keep for the process is
+    # published there (the snapshot engine's other path)
+    app = HeapApp(sockdir, embed="eww.embed(snapshot=False)")
+    try:
+        app.do("gc.collect(); gc.disable()")
+        r = app.client("diff")
+        assert r.returncode == 0 and "Baseline set: " in r.stdout, r.stdout + r.stderr
+        assert "walking the live heap in process" in r.stderr
+        assert app.client("snapshot", "here").returncode == 0
+        app.do("store.extend(Leaky(1) for i in range(30))")
+        assert leaky_row(app.client("diff").stdout) == "+30"
+        assert leaky_row(app.client("diff", "here").stdout) == "+30"
+        listed = app.client("snapshot", "--list").stdout
+        assert re.search(r"^\s*here\s", listed, re.M), listed
+    finally:
+        app.stop()

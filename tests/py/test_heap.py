@@ -39,8 +39,8 @@ serve()
 class HeapApp(App):
     """The app runs the Python statements the test writes to its stdin, one a line."""
 
-    def __init__(self, sockdir):
-        super().__init__(sockdir, APP, stdin=subprocess.PIPE)
+    def __init__(self, sockdir, **kw):
+        super().__init__(sockdir, APP, stdin=subprocess.PIPE, **kw)
         self.do("pass")  # the loop has read once: its lazy imports are done before a test
     def do(self, statement):
         self.proc.stdin.write(statement.replace("\n", "\\n") + "\n")
