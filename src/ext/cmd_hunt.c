@@ -426,39 +426,38 @@ static void verdict(hunt *h)
             fmt_rate(b, sizeof b, m[M_RSS].rate);
             snprintf(h->verdict + k, sizeof h->verdict - (size_t)k, "; RSS %s", b);
         }
-    } else if (m[M_IN_USE].steady) {
-        fmt_rate(a, sizeof a, m[M_IN_USE].rate);
-        h->kind = "native";
-        h->verdict_head = "Yes: native memory grows";
-        snprintf(h->verdict, sizeof h->verdict,
-                 "malloc's \"in use\" grows %s while no Python type does: memory allocated by C "
-                 "code (an extension, ctypes) and not freed",
-                 a);
-    } else if (m[M_FREE].steady) {
-        fmt_rate(a, sizeof a, m[M_FREE].rate);
-        h->kind = "fragmentation";
-        h->verdict_head = "Fragmentation, not a leak of objects";
-        snprintf(h->verdict, sizeof h->verdict,
-                 "malloc's \"free, kept\" grows %s while \"in use\" and Python's objects do not: "
-                 "freed memory malloc cannot give back (try MALLOC_ARENA_MAX=2, or "
-                 "malloc_trim)",
-                 a);
-    } else if (m[M_RSS].steady) {
-        fmt_rate(a, sizeof a, m[M_RSS].rate);
-        h->kind = "rss";
-        h->verdict_head = "RSS grows, outside Python and malloc";
-        snprintf(h->verdict, sizeof h->verdict,
-                 "RSS grows %s while Python's objects and malloc's heap do not: memory mapped "
-                 "some other way (an extension's mmap, thread stacks, a memory-mapped file)",
-                 a);
-    } else {
-        h->kind = "none";
-        h->verdict_head = "No leak found";
-        snprintf(h->verdict, sizeof h->verdict,
-                 "memory is flat and no type grew steadily (%zu type%s changed, going up and "
-                 "down)",
-                 h->changed, h->changed == 1 ? "" : "s");
+        return;
     }
+    /* No Python type grew: the first memory series that did says which kind of growth. */
+    static const struct {
+        int series;
+        const char *kind, *head, *before, *after;
+    } kinds[] = {
+        {M_IN_USE, "native", "Yes: native memory grows", "malloc's \"in use\" grows ",
+         " while no Python type does: memory allocated by C code (an extension, ctypes) and "
+         "not freed"},
+        {M_FREE, "fragmentation", "Fragmentation, not a leak of objects",
+         "malloc's \"free, kept\" grows ",
+         " while \"in use\" and Python's objects do not: freed memory malloc cannot give back "
+         "(try MALLOC_ARENA_MAX=2, or malloc_trim)"},
+        {M_RSS, "rss", "RSS grows, outside Python and malloc", "RSS grows ",
+         " while Python's objects and malloc's heap do not: memory mapped some other way (an "
+         "extension's mmap, thread stacks, a memory-mapped file)"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        if (!m[kinds[i].series].steady)
+            continue;
+        fmt_rate(a, sizeof a, m[kinds[i].series].rate);
+        h->kind = kinds[i].kind;
+        h->verdict_head = kinds[i].head;
+        snprintf(h->verdict, sizeof h->verdict, "%s%s%s", kinds[i].before, a, kinds[i].after);
+        return;
+    }
+    h->kind = "none";
+    h->verdict_head = "No leak found";
+    snprintf(h->verdict, sizeof h->verdict,
+             "memory is flat and no type grew steadily (%zu type%s changed, going up and down)",
+             h->changed, h->changed == 1 ? "" : "s");
 }
 
 /* ---- where: the chains (and allocation sites) of the top types, on one more snapshot --- */
