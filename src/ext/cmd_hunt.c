@@ -679,6 +679,24 @@ static void fmt_value(char *out, size_t n, int m, double v, int sign)
     }
 }
 
+/* A memory series' cells: first, last, change, rate (each 48 bytes). */
+static void mem_cells(const hunt *h, int m, char *first, char *last, char *change, char *rate)
+{
+    fmt_value(first, 48, m, h->mem[m].first, 0);
+    fmt_value(last, 48, m, h->mem[m].last, 0);
+    fmt_value(change, 48, m, h->mem[m].last - h->mem[m].first, 1);
+    fmt_value(rate, 48, m, h->mem[m].rate, 1);
+}
+
+/* A growing type's cells: objects, objects/s, bytes, bytes/s (each 48 bytes). */
+static void suspect_cells(const suspect *s, char *objects, char *per_s, char *bytes, char *rate)
+{
+    eww_fmt_count(objects, 48, (unsigned long long)s->count.last);
+    snprintf(per_s, 48, "%+.1f", s->count.rate);
+    fmt_value(bytes, 48, M_RSS, s->size.last, 0);
+    fmt_rate(rate, 48, s->size.rate);
+}
+
 static int text_report(reply *r, const hunt *h, eww_buf *b)
 {
     char c1[48], c2[48], c3[48], c4[48];
@@ -691,10 +709,7 @@ static int text_report(reply *r, const hunt *h, eww_buf *b)
     for (int m = 0; m < M_N; m++) {
         if (h->mem[m].first < 0)
             continue;
-        fmt_value(c1, sizeof c1, m, h->mem[m].first, 0);
-        fmt_value(c2, sizeof c2, m, h->mem[m].last, 0);
-        fmt_value(c3, sizeof c3, m, h->mem[m].last - h->mem[m].first, 1);
-        fmt_value(c4, sizeof c4, m, h->mem[m].rate, 1);
+        mem_cells(h, m, c1, c2, c3, c4);
         rc |= eww_buf_printf(b, "   %-18s %12s %12s %12s %12s/s%s\n", mem_label[m], c1, c2, c3, c4,
                              h->mem[m].steady ? "  rising" : "");
     }
@@ -714,10 +729,7 @@ static int text_report(reply *r, const hunt *h, eww_buf *b)
                              "objects/s", "bytes", "bytes/s", "grew in");
         for (size_t i = 0; i < h->nsus; i++) {
             const suspect *s = &h->sus[i];
-            eww_fmt_count(c1, sizeof c1, (unsigned long long)s->count.last);
-            snprintf(c2, sizeof c2, "%+.1f", s->count.rate);
-            fmt_value(c3, sizeof c3, M_RSS, s->size.last, 0);
-            fmt_rate(c4, sizeof c4, s->size.rate);
+            suspect_cells(s, c1, c2, c3, c4);
             char grew[32];
             snprintf(grew, sizeof grew, "%d/%zu", s->grown, h->ns - 1);
             rc |= eww_buf_printf(b, "   %-*.*s %12s %12s %12s %14s %9s\n", (int)w, (int)w,
@@ -937,10 +949,7 @@ static int html_report(const hunt *h, eww_buf *b)
     for (int m = 0; m < M_N; m++) {
         if (h->mem[m].first < 0)
             continue;
-        fmt_value(c1, sizeof c1, m, h->mem[m].first, 0);
-        fmt_value(c2, sizeof c2, m, h->mem[m].last, 0);
-        fmt_value(c3, sizeof c3, m, h->mem[m].last - h->mem[m].first, 1);
-        fmt_value(c4, sizeof c4, m, h->mem[m].rate, 1);
+        mem_cells(h, m, c1, c2, c3, c4);
         rc |= eww_buf_printf(b,
                              "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s/s</td>"
                              "<td class=\"rising\">%s</td></tr>\n",
@@ -968,10 +977,7 @@ static int html_report(const hunt *h, eww_buf *b)
                               "<th>bytes</th><th>bytes/s</th><th>grew in</th></tr>\n");
         for (size_t i = 0; i < h->nsus; i++) {
             const suspect *s = &h->sus[i];
-            eww_fmt_count(c1, sizeof c1, (unsigned long long)s->count.last);
-            snprintf(c2, sizeof c2, "%+.1f", s->count.rate);
-            fmt_value(c3, sizeof c3, M_RSS, s->size.last, 0);
-            fmt_rate(c4, sizeof c4, s->size.rate);
+            suspect_cells(s, c1, c2, c3, c4);
             rc |= eww_buf_puts(b, "<tr><td>");
             rc |= html_text(b, h->keys[s->key].name);
             rc |= eww_buf_printf(b,
