@@ -112,6 +112,16 @@ static int find_stat(reply *r, const char *name, eww_stat_info *info)
     return 0;
 }
 
+/* A graph's points (malloc'd: the caller frees them). 0, or -1 after saying so. */
+static int graph_series(reply *r, const char *name, eww_point **pts, size_t *n, uint64_t *dropped)
+{
+    if (eww_stats_series(stats_store(), name, strlen(name), pts, n, dropped) < 0) {
+        reply_error(r, "stats: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static int stats_one(reply *r, const char *name, int json)
 {
     eww_stat_info info;
@@ -134,10 +144,8 @@ static int stats_one(reply *r, const char *name, int json)
         eww_point *pts;
         size_t n;
         uint64_t dropped;
-        if (eww_stats_series(stats_store(), name, strlen(name), &pts, &n, &dropped) < 0) {
-            reply_error(r, "stats: out of memory");
+        if (graph_series(r, name, &pts, &n, &dropped) < 0)
             return EWW_STATUS_FAILED;
-        }
         if (json) {
             rc |= eww_buf_puts(&b, "{\"name\": ");
             rc |= eww_json_str(&b, name);
@@ -191,10 +199,8 @@ static int stats_chart(reply *r, const char *name, const char *file, const char 
     eww_point *pts;
     size_t n;
     uint64_t dropped;
-    if (eww_stats_series(stats_store(), name, strlen(name), &pts, &n, &dropped) < 0) {
-        reply_error(r, "stats: out of memory");
+    if (graph_series(r, name, &pts, &n, &dropped) < 0)
         return EWW_STATUS_FAILED;
-    }
     eww_buf b;
     eww_buf_init(&b, 128u << 20);
     int rc = eww_chart_data_encode(&b, terminal ? "terminal" : "svg", terminal ? NULL : fname, name,
