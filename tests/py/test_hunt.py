@@ -71,10 +71,10 @@ def growing(report):
     return [g["type"] for g in report["growing"]]
 
 
-def start(make_app, body, tmp_path=None):
+def start(make_app, body, tmp_path=None, **kw):
     code = PACED + body + '\nprint("GO", flush=True)\npaced(step)\n'
     if tmp_path is None:
-        app = make_app(code)
+        app = make_app(code, **kw)
     else:
         script = tmp_path / "app.py"
         script.write_text("import eww, sys, os, time\neww.embed()\n" + code)
@@ -104,6 +104,22 @@ def step(n):
     handler = next(g for g in report["growing"] if g["type"] == "__main__.Handler")
     assert handler["objects_per_second"] > 0 and handler["count_delta"] > 0
     assert any("attribute 'registry'" in c["chain"] for c in handler["chains"])
+
+
+def test_in_process_when_snapshots_are_off(make_app):
+    app = start(make_app, """
+class Job:
+    pass
+queue = []
+def step(n):
+    queue.append(Job())
+""", embed="eww.embed(snapshot=False)")
+    r = app.client(*HUNT, "--json", timeout=120)
+    assert r.returncode == 0, r.stderr
+    # every sample walks in process; the note says so once
+    assert r.stderr.count("walking the live heap in process") == 1, r.stderr
+    report = json.loads(r.stdout)
+    assert report["kind"] == "objects" and "__main__.Job" in growing(report)
 
 
 def test_a_bound_method_registry(make_app):
