@@ -82,6 +82,7 @@ COMMANDS = [
     ["summary", "-n", "5"], ["chain", "Task", "-n", "2"], ["diff"], ["diff"], ["growth"], ["garbage"], ["leaking", "-n", "3"],
     ["chain", "Odd"], ["chain", "dict", "-n", "3"], ["chain", "nosuchtype"], ["chain", "tuple"],
     ["backrefs", "Odd", "-f", "-"], ["backrefs", "Raising", "-f", "-"],
+    ["hunt", "--for", "1", "--every", "0.25", "-n", "2"],
 ]
 
 
@@ -308,7 +309,9 @@ time.sleep(600)
     commands = [["info"], ["help"], ["stats"], ["memory"], ["summary"], ["growth"],
                 ["garbage"], ["leaking"], ["chain", "Handler"], ["chain", hid],
                 ["backrefs", "Handler", "-f", "-"], ["backrefs", hid, "-f", "-"],
-                ["where", "Handler"], ["exec", "x = [Handler(0)]; print(len(x))"]]
+                ["where", "Handler"], ["exec", "x = [Handler(0)]; print(len(x))"],
+                ["hunt", "--for", "0.5", "--every", "0.25"], ["size", "Handler"],
+                ["size", hid], ["refs", hid]]
     for argv in commands:  # once first: what a command imports the first time stays
         assert app.client(*argv).returncode in (0, 1)
     watcher = app.raw()
