@@ -132,11 +132,6 @@ def check(body, runs=3, warmup=2, allow=()):
     return "\n".join(lines)
 
 
-def _type_name(o):
-    t = type(o)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
-
-
 def _holders(body, names, allow, tries=5):
     """One more run, and the new objects of each type: {name: the chain that keeps one of
     them alive, or ""} for the types some new object of which no allowed type holds (what
@@ -159,13 +154,17 @@ def _holders(body, names, allow, tries=5):
         want_chain = len(found) < SHOW_CHAINS
         best, held_all = None, bool(new)
         while new:
-            if allow and _held_by(_eww.ref_chain(new[-1]), allow):
-                new.pop()
+            if not allow and not want_chain:
+                held_all = False  # a leak, whose chain is not shown: no walk needed
+                break
+            # one walk: the chain's text, and the types of what holds the object
+            chain, holders = _eww.ref_chain_described(new.pop())
+            if allow and any(holder in allow for holder in holders):
                 continue
             held_all = False
             if not want_chain:
                 break
-            chain = _eww.ref_chain_text(new.pop()) or "no root reaches it (held by C code?)"
+            chain = chain or "no root reaches it (held by C code?)"
             if best is None or (best.startswith("local ") and not chain.startswith("local ")):
                 best = chain
             if best.startswith("module "):
@@ -175,8 +174,3 @@ def _holders(body, names, allow, tries=5):
             found[name] = best or ""
     return found
 
-
-def _held_by(path, allow):
-    """Whether an object on the chain (but the last, the object itself) is of a type in
-    allow."""
-    return any(_type_name(x) in allow for x in path[:-1])

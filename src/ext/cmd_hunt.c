@@ -87,8 +87,7 @@ typedef struct hunt {
     size_t nkeys, capkeys;
     uint32_t *khash; /* key index + 1; 0 empty */
     size_t kmask;
-    eww_buf walk; /* the last walk as it came back (hunt_walk's bytes) */
-    int stopped;  /* Ctrl-C ended the sampling */
+    int stopped; /* Ctrl-C ended the sampling */
     int tracing;
     trend mem[M_N];
     suspect *sus;
@@ -154,14 +153,6 @@ static int hunt_walk(reply *r, void *arg)
     return EWW_STATUS_OK;
 }
 
-static int hunt_keep(reply *r, const void *data, size_t n, void *arg)
-{
-    (void)r;
-    hunt *h = arg;
-    eww_buf_reset(&h->walk);
-    return eww_buf_append(&h->walk, data, n) == 0 ? EWW_STATUS_OK : EWW_STATUS_FAILED;
-}
-
 static uint64_t key_hash(uintptr_t type, const char *name)
 {
     uint64_t x = (uint64_t)type * 0x9E3779B97F4A7C15ull;
@@ -208,18 +199,19 @@ static long intern_key(hunt *h, uintptr_t type, const char *name)
     return (long)h->nkeys - 1;
 }
 
-/* The walk that came back, as the cells of sample s. 0, or -1 (malformed, out of memory). */
-static int add_walk(hunt *h, hunt_sample *s)
+/* The walk that came back (n bytes), as the cells of sample s. 0, or -1 (malformed, out of
+ * memory). */
+static int add_walk(hunt *h, hunt_sample *s, const void *data, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)h->walk.data, *end = p + h->walk.len;
+    const unsigned char *p = data, *end = p + n;
     walk_head head;
-    if (!p || h->walk.len < sizeof head)
+    if (n < sizeof head)
         return -1;
     memcpy(&head, p, sizeof head);
     p += sizeof head;
     long *idx = eww_malloc((head.n ? head.n : 1) * sizeof *idx);
     walk_row *rows = eww_malloc((head.n ? head.n : 1) * sizeof *rows);
-    int rc = idx && rows && head.n <= h->walk.len ? 0 : -1;
+    int rc = idx && rows && head.n <= n ? 0 : -1;
     for (uint64_t i = 0; rc == 0 && i < head.n; i++) {
         char name[200];
         if ((size_t)(end - p) < sizeof rows[i]) {
@@ -255,6 +247,17 @@ static int add_walk(hunt *h, hunt_sample *s)
     eww_free(idx);
     eww_free(rows);
     return rc;
+}
+
+/* In the app, once the walk is back: the sample's cells (the next one of h->s). */
+static int hunt_keep(reply *r, const void *data, size_t n, void *arg)
+{
+    hunt *h = arg;
+    if (add_walk(h, &h->s[h->ns], data, n) < 0) {
+        reply_error(r, "hunt: out of memory");
+        return EWW_STATUS_FAILED;
+    }
+    return EWW_STATUS_OK;
 }
 
 /* ---- the analysis --------------------------------------------------------------------- */
@@ -697,7 +700,7 @@ static void suspect_cells(const suspect *s, char *objects, char *per_s, char *by
     fmt_rate(rate, 48, s->size.rate);
 }
 
-static int text_report(reply *r, const hunt *h, eww_buf *b)
+static int text_report(const hunt *h, eww_buf *b)
 {
     char c1[48], c2[48], c3[48], c4[48];
     int rc =
@@ -782,7 +785,6 @@ static int text_report(reply *r, const hunt *h, eww_buf *b)
     if (h->nsus > top)
         rc |= eww_buf_printf(b, "\n   (%zu more type%s grew: hunt -n %zu shows where for each)\n",
                              h->nsus - top, h->nsus - top == 1 ? "" : "s", h->nsus);
-    (void)r;
     return rc;
 }
 
@@ -1062,7 +1064,6 @@ static void hunt_free(hunt *h)
     eww_free(h->s);
     eww_free(h->keys);
     eww_free(h->khash);
-    eww_buf_free(&h->walk);
 }
 
 /* Wait until `due`, watching for Ctrl-C: 1 when the client asked to stop. */
@@ -1078,7 +1079,7 @@ static int wait_until(reply *r, double due)
     }
 }
 
-static int sample(reply *r, hunt *h, size_t i, double t0)
+static int sample(reply *r, hunt *h, double t0)
 {
     hunt_sample *s = &h->s[h->ns];
     memset(s, 0, sizeof *s);
@@ -1089,12 +1090,9 @@ static int sample(reply *r, hunt *h, size_t i, double t0)
     s->m[M_IN_USE] = (double)ms.malloc_in_use;
     s->m[M_FREE] = (double)ms.malloc_free;
     int status = reply_with_heap_post(r, "hunt", hunt_walk, h, hunt_keep);
-    (void)i;
-    if (status != EWW_STATUS_OK)
+    if (status != EWW_STATUS_OK) {
+        eww_free(s->cells);
         return status;
-    if (add_walk(h, s) < 0) {
-        reply_error(r, "hunt: out of memory");
-        return EWW_STATUS_FAILED;
     }
     h->ns++;
     return EWW_STATUS_OK;
@@ -1204,7 +1202,6 @@ int cmd_hunt(reply *r, int argc, const char **argv)
             return EWW_STATUS_FAILED;
     }
     h.s = eww_calloc(want, sizeof *h.s);
-    eww_buf_init(&h.walk, (size_t)1 << 32);
     if (!h.s) {
         reply_error(r, "hunt: out of memory");
         return EWW_STATUS_FAILED;
@@ -1217,7 +1214,7 @@ int cmd_hunt(reply *r, int argc, const char **argv)
             h.stopped = 1;
             break;
         }
-        status = sample(r, &h, i, t0);
+        status = sample(r, &h, t0);
         if (status != EWW_STATUS_OK) {
             h.stopped = r->cancelled;
             break;
@@ -1259,7 +1256,7 @@ int cmd_hunt(reply *r, int argc, const char **argv)
     }
     eww_buf b;
     eww_buf_init(&b, 256u << 20);
-    int rc = h.json ? json_report(&h, &b) : text_report(r, &h, &b);
+    int rc = h.json ? json_report(&h, &b) : text_report(&h, &b);
     eww_buf page;
     eww_buf_init(&page, 256u << 20);
     if (rc == 0 && h.html[0])

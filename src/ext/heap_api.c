@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "heap.h"
+#include "facts.h"
 #include "refs.h"
 
 typedef struct {
@@ -234,42 +235,67 @@ static PyObject *heap_leaking(PyObject *mod, PyObject *unused)
     return list;
 }
 
+/* A walk from the roots that stops once obj is reached; *pos is obj's position, or -1. */
+static refs_walk *walk_to(PyObject *obj, long *pos)
+{
+    refs_walk *w = refs_walk_new((uintptr_t)obj, NULL, NULL);
+    if (w)
+        *pos = refs_find(w, (uintptr_t)obj);
+    return w;
+}
+
 /* ref_chain(obj) -> [root, ..., obj]: the shortest chain of references to obj */
 static PyObject *ref_chain(PyObject *mod, PyObject *obj)
 {
     (void)mod;
-    refs_walk *w = refs_walk_new((uintptr_t)obj, NULL, NULL);
+    long pos;
+    refs_walk *w = walk_to(obj, &pos);
     if (!w)
         return NULL;
-    long pos = refs_find(w, (uintptr_t)obj);
     PyObject *res = pos < 0 ? PyList_New(0) : refs_chain_objects(w, (size_t)pos);
     refs_walk_free(w);
     return res;
 }
 
-/* ref_chain_text(obj) -> "module m -> attribute 'x' -> list index 3" (chain ID's text), or
- * None when no root reaches obj. */
-static PyObject *ref_chain_text(PyObject *mod, PyObject *obj)
+/* ref_chain_described(obj) -> (text, holders): chain ID's text ("module m -> attribute 'x'
+ * -> list index 3") and the type names, as summary prints them, of the objects on the chain
+ * before obj; (None, []) when no root reaches obj. */
+static PyObject *ref_chain_described(PyObject *mod, PyObject *obj)
 {
     (void)mod;
-    refs_walk *w = refs_walk_new((uintptr_t)obj, NULL, NULL);
+    long pos;
+    refs_walk *w = walk_to(obj, &pos);
     if (!w)
         return NULL;
-    long pos = refs_find(w, (uintptr_t)obj);
+    PyObject *holders = PyList_New(0), *text = NULL, *path = NULL;
     eww_buf b;
     eww_buf_init(&b, 16u << 20);
     int rooted = 0;
-    PyObject *res = NULL;
-    if (pos < 0) {
-        res = Py_None;
-        Py_INCREF(res);
-    } else if (refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data) {
-        res = PyUnicode_DecodeUTF8(b.data, (Py_ssize_t)b.len, "replace");
-    } else {
+    if (holders && pos < 0) {
+        text = Py_None;
+        Py_INCREF(text);
+    } else if (holders && refs_chain(w, (size_t)pos, 0, &b, &rooted) == 0 && b.data) {
+        text = PyUnicode_DecodeUTF8(b.data, (Py_ssize_t)b.len, "replace");
+        path = text ? refs_chain_objects(w, (size_t)pos) : NULL;
+        for (Py_ssize_t i = 0; path && i + 1 < PyList_GET_SIZE(path); i++) {
+            char name[256];
+            facts_type_name(Py_TYPE(PyList_GET_ITEM(path, i)), name, sizeof name);
+            PyObject *n = PyUnicode_FromString(name);
+            if (!n || PyList_Append(holders, n) < 0)
+                Py_CLEAR(text);
+            Py_XDECREF(n);
+        }
+        if (!path)
+            Py_CLEAR(text);
+    } else if (holders) {
         PyErr_NoMemory();
     }
+    Py_XDECREF(path);
     eww_buf_free(&b);
     refs_walk_free(w);
+    PyObject *res = text ? PyTuple_Pack(2, text, holders) : NULL;
+    Py_XDECREF(text);
+    Py_XDECREF(holders);
     return res;
 }
 
@@ -341,10 +367,10 @@ static PyMethodDef heap_functions[] = {
      "ref_chain(obj) -> [root, ..., obj]: the shortest chain of references from a root "
      "(a module, a thread's local variable, or an object nothing refers to); [] when obj "
      "is not reachable from any of them."},
-    {"ref_chain_text", ref_chain_text, METH_O,
-     "ref_chain_text(obj) -> str: the shortest chain of references from a root to obj, as "
-     "`chain ID` prints it (\"module m -> attribute 'x' -> list index 3\"); None when no "
-     "root reaches it."},
+    {"ref_chain_described", ref_chain_described, METH_O,
+     "ref_chain_described(obj) -> (text, holders): the shortest chain of references from a "
+     "root to obj as `chain ID` prints it, and the type names of the objects on it before obj; "
+     "(None, []) when no root reaches it."},
     {"heap_objects", (PyCFunction)(void (*)(void))heap_objects, METH_VARARGS | METH_KEYWORDS,
      "heap_objects(typename=None, frames=True) -> every live object the heap walk reaches "
      "(only those of the type with that short or full name, when given; no frame objects "

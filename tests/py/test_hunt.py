@@ -203,25 +203,31 @@ def test_churn_only_is_no_leak(make_app):
     assert re.search(r"\(([1-9][0-9,]*) types? changed", r.stdout) or UNDER_ASAN, r.stdout
 
 
-def test_where_with_tracing_on(make_app, tmp_path):
-    # a file, so that tracebacks have source lines and functions
+def traced_app(make_app, tmp_path):
+    """An app in a file (so that tracebacks have source lines and functions) leaking Orders
+    from place_order(), with allocation tracing on."""
     app = start(make_app, """
-class Row:
-    __slots__ = ("n",)
+class Order:
+    __slots__ = ("lines",)
     def __init__(self, n):
-        self.n = n
-rows = []
-def add_row(n):
-    rows.append(Row(n))
+        self.lines = [n] * 20
+orders = []
+def place_order(n):
+    orders.append(Order(n))
 def step(n):
-    add_row(n)
+    place_order(n)
 """, tmp_path)
     assert app.client("trace", "on").returncode == 0
+    return app
+
+
+def test_where_with_tracing_on(make_app, tmp_path):
+    app = traced_app(make_app, tmp_path)
     report = hunt_json(app)
-    row = next(g for g in report["growing"] if g["type"] == "__main__.Row")
-    assert report["tracing"] is True and row["where"] is not None
-    frames = row["where"]["sites"][0]["traceback"]
-    assert any(f["function"] == "add_row" for f in frames), frames
+    order = next(g for g in report["growing"] if g["type"] == "__main__.Order")
+    assert report["tracing"] is True and order["where"] is not None
+    frames = order["where"]["sites"][0]["traceback"]
+    assert any(f["function"] == "place_order" for f in frames), frames
 
 
 def test_json_keys(make_app):
@@ -333,18 +339,7 @@ def chromium():
 
 @pytest.mark.skipif(not chromium(), reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_html_report_in_a_browser(make_app, tmp_path):
-    app = start(make_app, """
-class Order:
-    __slots__ = ("lines",)
-    def __init__(self, n):
-        self.lines = [n] * 20
-orders = []
-def place_order(n):
-    orders.append(Order(n))
-def step(n):
-    place_order(n)
-""", tmp_path)
-    assert app.client("trace", "on").returncode == 0
+    app = traced_app(make_app, tmp_path)
     r = app.client(*HUNT, "--html", "hunt.html", cwd=tmp_path, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.endswith("Report written to hunt.html\n")
