@@ -48,13 +48,19 @@ for line in sys.stdin:                       # anchors' calls, asked by the benc
     box = {}
     def run():
         t0 = time.perf_counter()
-        exec(code, {"leak": leak, "Leaky": Leaky}, box)
+        try:
+            exec(code, {"leak": leak, "Leaky": Leaky}, box)
+        except Exception as e:                # an anchor not installed, say
+            box["error"] = repr(e)
         box["t"] = time.perf_counter() - t0
     worst[0] = 0.0
     th = threading.Thread(target=run)
     th.start()
     th.join()
-    print("RESULT", box["t"], worst[0], flush=True)
+    if "error" in box:
+        print("FAILED", box["error"], flush=True)
+    else:
+        print("RESULT", box["t"], worst[0], flush=True)
 """
 
 ANCHORS = {
@@ -117,23 +123,21 @@ def main():
     print(f"{'question':<11} {'how':<40} {'pause ms':>9} {'wall s':>8} {'own MiB':>8}")
 
     def ask(mode, argv):
+        """The best of --repeat runs, each figure its own best: (pause, wall, own MiB)."""
         con.command("walk", mode)
-        best = None
+        pauses, walls, owns = [], [], []
         for _ in range(args.repeat):
             con.command("exec", "worst[0] = 0.0")
             t0 = time.perf_counter()
             status, out, err = con.command(*argv)
-            wall = time.perf_counter() - t0
+            walls.append(time.perf_counter() - t0)
             assert status == 0, err
-            pause = float(con.command("exec", "print(worst[0])")[1])
-            own = None
+            pauses.append(float(con.command("exec", "print(worst[0])")[1]))
             if argv[0] == "summary":
-                con.command("exec", "worst[0] = 0.0")
                 data = json.loads(con.command(*argv, "--json")[1])
-                own = data["snapshot_bytes"] / 2**20 if data["snapshot"] else None
-            if best is None or pause < best[0]:
-                best = (pause, wall, own)
-        return best
+                if data["snapshot"]:
+                    owns.append(data["snapshot_bytes"] / 2**20)
+        return min(pauses), min(walls), min(owns) if owns else None
 
     for q, argv in QUESTIONS.items():
         if q == "diff":
@@ -150,7 +154,7 @@ def main():
             app.stdin.flush()
             line = app.stdout.readline().split()
             if not line or line[0] != "RESULT":
-                print(f"{q:<11} {label:<40} failed")
+                print(f"{q:<11} {label:<40} failed: {' '.join(line[1:])}")
                 continue
             t, pause = float(line[1]), float(line[2])
             print(f"{q:<11} {label:<40} {pause * 1e3:9.1f} {t:8.3f}")
