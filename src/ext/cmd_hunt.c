@@ -604,6 +604,15 @@ static int next_chain(const eww_buf *b, size_t *off, chain_rec *c)
     return 0;
 }
 
+/* A change in a count, signed and grouped as counts are ("+12,000", "-3", "+0"). */
+static const char *signed_count(char *out, size_t n, long long delta)
+{
+    char d[32];
+    eww_fmt_count(d, sizeof d, (unsigned long long)(delta < 0 ? -delta : delta));
+    snprintf(out, n, "%c%s", delta < 0 ? '-' : '+', d);
+    return out;
+}
+
 static int by_growth(const void *a, const void *b, void *ctx)
 {
     (void)ctx;
@@ -758,13 +767,11 @@ static int text_report(const hunt *h, eww_buf *b)
                 known ? "; the groups that grew in the hunt's second half first" : "");
         for (size_t k = 0; k < nc; k++) {
             const chain_rec *c = &cs[k];
-            char grew[64] = "";
+            char grew[400] = "";
             if (known) {
-                char d[32];
-                eww_fmt_count(d, sizeof d,
-                              (unsigned long long)(c->delta < 0 ? -c->delta : c->delta));
-                snprintf(grew, sizeof grew, " (%s%s in the last %.1f s)", c->delta < 0 ? "-" : "+",
-                         d, h->s[h->ns - 1].t - h->prev_t);
+                char d[48];
+                snprintf(grew, sizeof grew, " (%s in the last %.1f s)",
+                         signed_count(d, sizeof d, c->delta), h->s[h->ns - 1].t - h->prev_t);
             }
             rc |= eww_buf_printf(
                 b, "     %s kept alive by: %s%s\n       (for example %s: `chain %s`)\n",
@@ -1014,7 +1021,7 @@ static int html_report(const hunt *h, eww_buf *b)
             rc |= html_text(b, cs[k].chain);
             rc |= eww_buf_printf(b, "</td><td>%s</td>", eww_fmt_count(c1, sizeof c1, cs[k].count));
             if (known)
-                rc |= eww_buf_printf(b, "<td>%+lld</td>", cs[k].delta);
+                rc |= eww_buf_printf(b, "<td>%s</td>", signed_count(c2, sizeof c2, cs[k].delta));
             rc |= eww_buf_printf(b, "<td>%s</td></tr>\n", cs[k].id);
         }
         rc |= eww_buf_puts(b, "</table>\n");
