@@ -195,3 +195,137 @@ long eww_proc_waiting_in(pid_t pid)
     long nr = strtol(buf, &end, 10);
     return end == buf ? -2 : nr;
 }
+
+/* ---- memory cgroups ---- */
+
+/* The number in the file dir/name, or -1 ("max" and v1's "no limit", near 2^63, are -1). */
+static long long cgroup_number(const char *dir, const char *name)
+{
+    char path[4096], buf[64];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path ||
+        read_file(path, buf, sizeof buf) <= 0)
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (end == buf || errno || v < 0 || v >= (1ll << 62))
+        return -1;
+    return v;
+}
+
+/* "key N" in dir/memory.stat, or 0. */
+static long long cgroup_stat(const char *dir, const char *key)
+{
+    char path[4096], buf[8192];
+    if ((size_t)snprintf(path, sizeof path, "%s/memory.stat", dir) >= sizeof path ||
+        read_file(path, buf, sizeof buf) <= 0)
+        return 0;
+    size_t k = strlen(key);
+    for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, key, k) == 0 && p[k] == ' ')
+            return strtoll(p + k + 1, NULL, 10);
+    }
+    return 0;
+}
+
+/* The least headroom from dir up to (and with) the mount point, whose length is top. */
+static long long cgroup_walk_up(char *dir, size_t top, int v2)
+{
+    long long best = -1;
+    for (;;) {
+        long long limit = cgroup_number(dir, v2 ? "memory.max" : "memory.limit_in_bytes");
+        if (limit >= 0) {
+            long long used = cgroup_number(dir, v2 ? "memory.current" : "memory.usage_in_bytes");
+            long long room = limit - (used < 0 ? 0 : used) +
+                             cgroup_stat(dir, v2 ? "inactive_file" : "total_inactive_file");
+            if (room < 0)
+                room = 0;
+            if (best < 0 || room < best)
+                best = room;
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || (size_t)(slash - dir) < top)
+            return best;
+        *slash = '\0';
+    }
+}
+
+/* Whether the comma-separated list (length n) has the word w. */
+static int has_word(const char *list, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    for (size_t i = 0; i + k <= n; i++)
+        if ((i == 0 || list[i - 1] == ',') && strncmp(list + i, w, k) == 0 &&
+            (i + k == n || list[i + k] == ',' || list[i + k] == ' ' || list[i + k] == '\n'))
+            return 1;
+    return 0;
+}
+
+/* The process's path in the hierarchy (v2: "0::path"; v1: the line whose controllers name
+ * memory), copied to out; 0 when there is none. */
+static int cgroup_path(const char *cgroups, int v2, char *out, size_t n)
+{
+    for (const char *p = cgroups; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        const char *c1 = strchr(p, ':'), *eol = strchr(p, '\n');
+        if (!eol)
+            eol = p + strlen(p);
+        const char *c2 = c1 && c1 < eol ? strchr(c1 + 1, ':') : NULL;
+        if (!c2 || c2 >= eol)
+            continue;
+        int match = v2 ? (c1 - p == 1 && p[0] == '0' && c2 == c1 + 1)
+                       : has_word(c1 + 1, (size_t)(c2 - c1 - 1), "memory");
+        size_t len = (size_t)(eol - c2 - 1);
+        if (match && len < n) {
+            memcpy(out, c2 + 1, len);
+            out[len] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+long long eww_proc_cgroup_headroom_in(const char *mountinfo, const char *cgroups, const char *root)
+{
+    long long best = -1;
+    for (const char *p = mountinfo; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        /* id parent major:minor root mount-point options... - fstype source super-options */
+        char mroot[1024], mpoint[1024], fstype[32], super[512];
+        const char *dash = strstr(p, " - ");
+        const char *eol = strchr(p, '\n');
+        if (!dash || (eol && dash > eol) ||
+            sscanf(p, "%*s %*s %*s %1023s %1023s", mroot, mpoint) != 2 ||
+            sscanf(dash + 3, "%31s %*s %511s", fstype, super) != 2)
+            continue;
+        int v2 = strcmp(fstype, "cgroup2") == 0;
+        if (!v2 && (strcmp(fstype, "cgroup") || !has_word(super, strlen(super), "memory")))
+            continue;
+        char path[1024], dir[4096];
+        if (!cgroup_path(cgroups, v2, path, sizeof path))
+            continue;
+        /* The mount shows the hierarchy from mroot down (in a container, its own cgroup). */
+        size_t rl = strcmp(mroot, "/") ? strlen(mroot) : 0;
+        const char *rel = path;
+        if (rl && strncmp(path, mroot, rl) == 0 && (path[rl] == '/' || !path[rl]))
+            rel = path + rl;
+        else if (rl)
+            rel = ""; /* a path outside what is mounted: the mount's own cgroup */
+        int top = snprintf(dir, sizeof dir, "%s%s", root, mpoint);
+        if (top < 0 || (size_t)top >= sizeof dir ||
+            (size_t)snprintf(dir + top, sizeof dir - (size_t)top, "%s",
+                             strcmp(rel, "/") ? rel : "") >= sizeof dir - (size_t)top)
+            continue;
+        long long room = cgroup_walk_up(dir, (size_t)top, v2);
+        if (room >= 0 && (best < 0 || room < best))
+            best = room;
+    }
+    return best;
+}
+
+long long eww_proc_cgroup_headroom(void)
+{
+    char mountinfo[65536], cgroups[4096];
+    if (read_file("/proc/self/mountinfo", mountinfo, sizeof mountinfo) <= 0 ||
+        read_file("/proc/self/cgroup", cgroups, sizeof cgroups) <= 0)
+        return -1;
+    return eww_proc_cgroup_headroom_in(mountinfo, cgroups, "");
+}

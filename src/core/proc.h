@@ -40,6 +40,16 @@ long long eww_proc_private_bytes(pid_t pid);
  * is running, -2 when it cannot be known. */
 long eww_proc_waiting_in(pid_t pid);
 
+/* How much more memory the process's memory cgroup lets its members use before the kernel's
+ * limit: the least, over the cgroup and its ancestors that have a limit (cgroup v2's
+ * memory.max, v1's memory.limit_in_bytes), of the limit less the usage, counting the
+ * cgroup's inactive page cache as room (the kernel reclaims it first). -1: no limit, or no
+ * memory cgroup to read. A forked copy is charged to the same cgroup: this is its room. */
+long long eww_proc_cgroup_headroom(void);
+/* The same from other files (for tests): the text of /proc/self/mountinfo and
+ * /proc/self/cgroup, and a directory put in front of every mount point. */
+long long eww_proc_cgroup_headroom_in(const char *mountinfo, const char *cgroups, const char *root);
+
 /* Parsers of the text of /proc files, for readers that read the file themselves. */
 
 /* Field number `field` (1-based, as in proc(5): 23 is vsize, 24 rss in pages, 12 majflt) of

@@ -113,7 +113,7 @@ def embed(**options):
         False walks the live heap with the GIL held, as pympler and objgraph do)
       ``snapshot_memory``: MiB of its own memory (copy-on-write) the copy may reach before
         it is stopped (default: the larger of 1024 and twice the app's RSS, at most 80% of
-        the memory available)
+        the memory available, or of what the app's memory cgroup's limit leaves)
 
     Calling it again while the console runs does nothing. With ``EWW_DISABLE=1`` in the
     environment it does nothing at all. If the console cannot start (for example the socket

@@ -68,9 +68,10 @@
 #include "proto.h"
 
 #define DEFAULT_LIMIT_MB 1024
-#define MIN_LIMIT_MB     64   /* less free memory than this: walk in process */
-#define CHECK_EVERY      0.1  /* seconds between looks at the child's memory and state */
-#define STUCK_FOR        0.25 /* seconds on a futex before the child is given up */
+#define MIN_LIMIT_MB     64           /* less free memory than this: walk in process */
+#define CG_FLOOR         (32ll << 20) /* the least room a snapshot leaves its memory cgroup */
+#define CHECK_EVERY      0.1          /* seconds between looks at the child's memory and state */
+#define STUCK_FOR        0.25         /* seconds on a futex before the child is given up */
 
 static pthread_mutex_t slot = PTHREAD_MUTEX_INITIALIZER; /* one child at a time */
 static int in_child;
@@ -161,6 +162,13 @@ static void child_main(const job *j)
     in_child = 1;
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* If memory runs out all the same, the kernel's OOM killer takes the copy, not the app. */
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+        ssize_t wrote = write(oom, "1000", 4); /* the copy is no worse off without it */
+        (void)wrote;
+        close(oom);
+    }
 #endif
     if (getppid() != j->app)
         _exit(2);
@@ -214,11 +222,13 @@ int snapshot_result(reply *r, const void *data, size_t n)
 
 /* ---- the session thread's side ----------------------------------------------------- */
 
-enum outcome { DONE, CANCELLED, BROKEN, OVER_LIMIT, STUCK, DIED };
+enum outcome { DONE, CANCELLED, BROKEN, OVER_LIMIT, CGROUP_FULL, STUCK, DIED };
 
 typedef struct watch {
     pid_t pid;
     long long limit, peak; /* bytes */
+    long long cg_floor;    /* >= 0: stop the copy when its memory cgroup has less room */
+    long long cg_room;     /* the room it had when stopped */
     int status;            /* the command's, from the child's DONE */
     eww_buf state;         /* the STATE frames (none: the command keeps no state) */
     eww_buf result;        /* the RESULT frames */
@@ -291,6 +301,14 @@ static enum outcome relay(reply *r, watch *w, int fd)
             if (f.type == EWW_FRAME_INTERRUPT) {
                 r->cancelled = 1;
                 out = CANCELLED;
+                goto end;
+            }
+        }
+        if (w->cg_floor >= 0) { /* cheap, and the copy can take a page every few µs */
+            long long room = eww_proc_cgroup_headroom();
+            if (room >= 0 && room < w->cg_floor) {
+                w->cg_room = room;
+                out = CGROUP_FULL;
                 goto end;
             }
         }
@@ -469,12 +487,19 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     long long limit = (long long)(o->snapshot_memory_mb ? o->snapshot_memory_mb : DEFAULT_LIMIT_MB)
                       << 20;
     long long rss = eww_proc_self_rss(), avail = mem_available();
+    /* In a container, the memory cgroup's limit is the one that counts: the copy is charged
+     * to the app's cgroup, and the kernel kills in it when it is full. */
+    long long cg = eww_proc_cgroup_headroom();
+    int cg_bound = cg >= 0 && (avail < 0 || cg < avail);
+    if (cg_bound)
+        avail = cg;
     if (!o->snapshot_memory_mb && 2 * rss > limit)
         limit = 2 * rss; /* every page, and its own work (a few bytes an object) */
     if (!o->snapshot_memory_mb && avail > 0 && avail / 5 * 4 < limit)
         limit = avail / 5 * 4;
     if (avail >= 0 && avail < ((long long)MIN_LIMIT_MB << 20)) {
-        snprintf(why, sizeof why, "too little free memory for a snapshot (%lld MiB)", avail >> 20);
+        snprintf(why, sizeof why, "too little free memory for a snapshot (%lld MiB%s)", avail >> 20,
+                 cg_bound ? " under the memory cgroup's limit" : "");
         return in_process(r, command, why, fn, arg, post);
     }
     if (reply_flush(r) < 0)
@@ -502,7 +527,12 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
         snprintf(why, sizeof why, "the snapshot could not be made (%s)", strerror(err));
         return in_process(r, command, why, fn, arg, post);
     }
-    watch w = {.pid = (pid_t)pid, .limit = limit, .status = EWW_STATUS_FAILED};
+    watch w = {.pid = (pid_t)pid,
+               .limit = limit,
+               .status = EWW_STATUS_FAILED,
+               .cg_floor = cg < 0               ? -1
+                           : cg / 10 > CG_FLOOR ? cg / 10
+                                                : CG_FLOOR};
     eww_buf_init(&w.state, (size_t)1 << 40);
     eww_buf_init(&w.result, (size_t)1 << 40);
     enum outcome out = relay(r, &w, sv[0]);
@@ -535,6 +565,12 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
         }
         break;
     case CANCELLED: status = reply_stopped(r, command); break;
+    case CGROUP_FULL:
+        reply_error(r,
+                    "%s: stopped: the app's memory cgroup had %lld MiB left before its limit, "
+                    "and the snapshot was taking it; `walk live` answers in the app",
+                    command, w.cg_room >> 20);
+        break;
     case BROKEN: break;
     case OVER_LIMIT:
         reply_error(r,

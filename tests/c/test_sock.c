@@ -202,6 +202,86 @@ static void test_proc_parsers(void)
     CHECK_INT(eww_proc_status_each("", collect, &s), 0);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void mkdirs(const char *root, const char *rel, char *out, size_t n)
+{
+    snprintf(out, n, "%s", root);
+    mkdir(out, 0700);
+    for (const char *p = rel; *p;) {
+        const char *q = strchr(p + 1, '/');
+        size_t len = q ? (size_t)(q - p) : strlen(p);
+        size_t at = strlen(out);
+        snprintf(out + at, n - at, "%.*s", (int)len, p);
+        mkdir(out, 0700);
+        p += len;
+    }
+}
+
+/* Memory cgroups: a fake /sys/fs/cgroup under base, read as the kernel lays it out. */
+static void test_cgroup_headroom(void)
+{
+    char root[128], d[512];
+    snprintf(root, sizeof root, "%s/cg", base);
+    const char *mounts_v1 =
+        "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+        "34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+        "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n";
+    const char *cg_v1 = "4:memory:/pods/app\n3:cpuset:/\n0::/\n";
+    /* v1: the process's cgroup has no limit of its own; its parent has 1000 MiB, 900 used,
+     * 30 of them inactive page cache: 130 MiB of room */
+    mkdirs(root, "/sys/fs/cgroup/memory/pods/app", d, sizeof d);
+    put(d, "memory.limit_in_bytes", "9223372036854771712\n");
+    put(d, "memory.usage_in_bytes", "52428800\n");
+    mkdirs(root, "/sys/fs/cgroup/memory/pods", d, sizeof d);
+    put(d, "memory.limit_in_bytes", "1048576000\n");
+    put(d, "memory.usage_in_bytes", "943718400\n");
+    put(d, "memory.stat", "cache 1\ninactive_file 5\ntotal_inactive_file 31457280\n");
+    mkdirs(root, "/sys/fs/cgroup/memory", d, sizeof d);
+    put(d, "memory.limit_in_bytes", "9223372036854771712\n");
+    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v1, cg_v1, root), 130ll << 20);
+    /* no memory line, no memory mount: no limit known */
+    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v1, "3:cpuset:/\n", root), -1);
+    CHECK_INT(eww_proc_cgroup_headroom_in("", cg_v1, root), -1);
+
+    /* v2 in a container: the mount shows the container's own cgroup (root /kubepods/x, the
+     * process in /kubepods/x/app); "max" is no limit; the tighter of two levels wins; usage
+     * over the limit is no room, not a negative one */
+    const char *mounts_v2 = "41 31 0:38 /kubepods/x /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+    mkdirs(root, "/sys/fs/cgroup/app", d, sizeof d);
+    put(d, "memory.max", "max\n");
+    put(d, "memory.current", "1\n");
+    mkdirs(root, "/sys/fs/cgroup", d, sizeof d);
+    put(d, "memory.max", "536870912\n");
+    put(d, "memory.current", "268435456\n");
+    put(d, "memory.stat", "anon 1\ninactive_file 1048576\nactive_file 7\n");
+    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v2, "0::/kubepods/x/app\n", root), (256ll + 1)
+                                                                                        << 20);
+    mkdirs(root, "/sys/fs/cgroup/app", d, sizeof d);
+    put(d, "memory.max", "104857600\n");
+    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v2, "0::/kubepods/x/app\n", root), 104857600 - 1);
+    put(d, "memory.current", "209715200\n");
+    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v2, "0::/kubepods/x/app\n", root), 0);
+    /* a cgroup namespace: the process sees itself at "/", the mount's own cgroup */
+    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v2, "0::/\n", root), (256ll + 1) << 20);
+    /* both hierarchies mounted: the tighter one */
+    char both[1024];
+    snprintf(both, sizeof both, "%s%s", mounts_v1, mounts_v2);
+    CHECK_INT(eww_proc_cgroup_headroom_in(both, "4:memory:/pods/app\n0::/\n", root), 130ll << 20);
+    /* this machine's own, whatever it is: a number or no limit, never an error */
+    CHECK(eww_proc_cgroup_headroom() >= -1);
+}
+
 static void test_private_and_fallback(void)
 {
     char dir[128], sock[160], out[128], err[512];
@@ -262,6 +342,7 @@ int main(void)
     RUN(test_search_dirs);
     RUN(test_proc);
     RUN(test_proc_parsers);
+    RUN(test_cgroup_headroom);
     RUN(test_private_and_fallback);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);

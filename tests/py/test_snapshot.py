@@ -410,6 +410,97 @@ def test_a_snapshot_past_its_memory_limit_is_stopped(make_app):
     assert app.alive()
 
 
+def memory_cgroup_dir():
+    """This process's memory cgroup directory, when a test can make cgroups below it (root,
+    cgroup v1's memory hierarchy, or v2 with the memory controller given to children)."""
+    if os.geteuid() != 0:
+        return None
+    with open("/proc/self/cgroup") as f:
+        lines = [line.rstrip("\n").split(":", 2) for line in f]
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split() for line in f]
+    for m in mounts:
+        fstype, opts = m[m.index("-") + 1], m[m.index("-") + 3]
+        v1 = fstype == "cgroup" and "memory" in opts.split(",")
+        if not (v1 or fstype == "cgroup2"):
+            continue
+        for hier, ctrls, path in lines:
+            if (v1 and "memory" in ctrls.split(",")) or (not v1 and hier == "0"):
+                root = m[3]
+                rel = path[len(root):] if root != "/" and path.startswith(root) else path
+                d = m[4] + (rel if rel != "/" else "")
+                if v1 or "memory" in open(os.path.join(d, "cgroup.subtree_control")).read():
+                    return d, v1
+    return None
+
+
+@pytest.fixture
+def memory_cgroup():
+    """limit(pid, mib): moves the process into a new memory cgroup limited to mib MiB (what
+    it had charged stays where it was: the new cgroup starts empty)."""
+    found = memory_cgroup_dir()
+    if not found or not os.access(found[0], os.W_OK):
+        pytest.skip("needs root and a memory cgroup it can make children in")
+    parent, v1 = found
+    made, moved = [], []
+
+    def limit(pid, mib):
+        d = os.path.join(parent, f"eww-test-{os.getpid()}-{len(made)}")
+        os.mkdir(d)
+        made.append(d)
+        with open(os.path.join(d, "memory.limit_in_bytes" if v1 else "memory.max"), "w") as f:
+            f.write(str(mib << 20))
+        with open(os.path.join(d, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+        moved.append(pid)
+
+    yield limit
+    for pid in moved:  # back where they were, so that the cgroups can go
+        try:
+            with open(os.path.join(parent, "cgroup.procs"), "w") as f:
+                f.write(str(pid))
+        except OSError:
+            pass
+    for d in made:
+        wait_for(lambda: not open(os.path.join(d, "cgroup.procs")).read().strip(), timeout=30)
+        os.rmdir(d)
+
+
+def test_too_little_room_in_the_memory_cgroup_walks_in_process(make_app, memory_cgroup):
+    app = make_app("keep = [str(i) for i in range(10000)]\nprint('UP', flush=True)\n"
+                   "time.sleep(3600)\n")
+    assert app.readline() == "UP"
+    memory_cgroup(app.pid, 40)
+    r = app.client("summary", "-n", "3", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"summary: too little free memory for a snapshot \(\d+ MiB under the "
+                     r"memory cgroup's limit\); walking the live heap in process", r.stderr), r.stderr
+    assert "str" in r.stdout
+    assert app.alive()
+
+
+def test_a_snapshot_never_fills_the_apps_memory_cgroup(make_app, memory_cgroup):
+    # In the snapshot, the finaliser makes 200 MiB, a MiB every 10 ms; the app's cgroup has
+    # 160 MiB. The copy is stopped before the kernel has to kill in the cgroup, and if it
+    # had to, it would take the copy (oom_score_adj 1000), never the app.
+    app = slow_app(make_app,
+                   before='self.big = [b"x" * (1 << 20) for _ in range(200) if not time.sleep(0.01)]')
+    memory_cgroup(app.pid, 160)
+    raw, child = start_slow(app)
+    def adj():
+        with open(f"/proc/{child}/oom_score_adj") as f:
+            return f.read().strip()
+    assert wait_for(lambda: adj() == "1000", timeout=30), adj()  # set as the copy starts
+    status, _, err = raw.until_done()
+    assert status != 0
+    assert re.search(r"summary: stopped: (the app's memory cgroup had \d+ MiB left before its "
+                     r"limit|the snapshot's own memory passed 12[0-9] MiB)", err), err
+    assert wait_for(lambda: children(app.pid) == [], timeout=30)
+    assert app.alive()
+    r = app.client("exec", "print(6 * 7)", timeout=60)
+    assert r.returncode == 0 and r.stdout == "42\n", (r.stdout, r.stderr)
+
+
 COW = """
 import threading
 big = [str(i) * 2 for i in range(%d)]
