@@ -72,6 +72,7 @@
 #define CG_FLOOR         (32ll << 20) /* the least room a snapshot leaves its memory cgroup */
 #define CHECK_EVERY      0.1          /* seconds between looks at the child's memory and state */
 #define STUCK_FOR        0.25         /* seconds on a futex before the child is given up */
+#define CGROUP_EVERY     0.02         /* seconds between looks at the memory cgroup's room */
 
 static pthread_mutex_t slot = PTHREAD_MUTEX_INITIALIZER; /* one child at a time */
 static int in_child;
@@ -252,7 +253,7 @@ static enum outcome relay(reply *r, watch *w, int fd)
     eww_conn cc;
     eww_conn_init(&cc, fd, EWW_FRAME_MAX);
     enum outcome out = DIED;
-    double next_check = reply_now() + CHECK_EVERY, stuck_since = 0;
+    double next_check = reply_now() + CHECK_EVERY, next_cgroup = 0, stuck_since = 0;
     for (;;) {
         struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
         if (r->conn)
@@ -304,7 +305,9 @@ static enum outcome relay(reply *r, watch *w, int fd)
                 goto end;
             }
         }
-        if (w->cg_floor >= 0) { /* cheap, and the copy can take a page every few µs */
+        double now = reply_now();
+        if (w->cg_floor >= 0 && now >= next_cgroup) { /* the copy takes a page every few µs */
+            next_cgroup = now + CGROUP_EVERY;
             long long room = eww_proc_cgroup_headroom();
             if (room >= 0 && room < w->cg_floor) {
                 w->cg_room = room;
@@ -312,7 +315,6 @@ static enum outcome relay(reply *r, watch *w, int fd)
                 goto end;
             }
         }
-        double now = reply_now();
         if (now < next_check)
             continue;
         next_check = now + CHECK_EVERY;
