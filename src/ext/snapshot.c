@@ -163,10 +163,9 @@ static void child_main(const job *j)
     in_child = 1;
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    /* On a busy machine the app's threads come first (nice 5: a third of the CPU share of
-     * one of theirs);
-     * and if memory runs out all the same, the kernel's OOM killer takes the copy, not the
-     * app. */
+    /* On a busy machine the app's threads come first (at nice 5 more, the copy's share of
+     * a CPU is a third of one of theirs); and if memory runs out all the same, the kernel's
+     * OOM killer takes the copy, not the app. */
     errno = 0;
     int prio = getpriority(PRIO_PROCESS, 0);
     if (errno == 0 && prio < 19)
