@@ -451,6 +451,62 @@ static int in_process(reply *r, const char *command, const char *why,
     return status;
 }
 
+/* ---- foreseeing a limit crossed: what each command's last copy came to own ---------- */
+
+#define FORESEEN     16
+#define FORESEE_STOP 300.0 /* seconds a stopped copy's need is believed */
+static struct {
+    char command[16];
+    int (*fn)(reply *r, void *arg); /* the work: a command may do several kinds (hunt) */
+    long long own, rss;             /* bytes: the copy's own memory at its peak, RSS then */
+    double stopped;                 /* when it was stopped short of its need, or 0 */
+} foreseen[FORESEEN];
+static pthread_mutex_t foreseen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int same_work(int i, const char *command, int (*fn)(reply *r, void *arg))
+{
+    return foreseen[i].fn == fn && strcmp(foreseen[i].command, command) == 0;
+}
+
+/* What a copy doing this work will own, from the last one that did it, scaled to the app's
+ * RSS now; 0 when there is none (or only one stopped long ago: things change). */
+static long long foresee(const char *command, int (*fn)(reply *r, void *arg), long long rss)
+{
+    long long own = 0;
+    pthread_mutex_lock(&foreseen_lock);
+    for (int i = 0; i < FORESEEN; i++) {
+        if (same_work(i, command, fn) &&
+            !(foreseen[i].stopped && reply_now() - foreseen[i].stopped > FORESEE_STOP)) {
+            own = foreseen[i].own;
+            if (rss > 0 && foreseen[i].rss > 0 && rss > foreseen[i].rss)
+                own = (long long)((double)own * (double)rss / (double)foreseen[i].rss);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&foreseen_lock);
+    return own;
+}
+
+static void remember(const char *command, int (*fn)(reply *r, void *arg), long long own,
+                     long long rss, int stopped)
+{
+    pthread_mutex_lock(&foreseen_lock);
+    int at = -1;
+    for (int i = 0; i < FORESEEN && at < 0; i++)
+        if (same_work(i, command, fn) || !foreseen[i].command[0])
+            at = i;
+    if (at < 0) { /* full: the oldest goes */
+        memmove(&foreseen[0], &foreseen[1], sizeof foreseen[0] * (FORESEEN - 1));
+        at = FORESEEN - 1;
+    }
+    snprintf(foreseen[at].command, sizeof foreseen[at].command, "%s", command);
+    foreseen[at].fn = fn;
+    foreseen[at].own = own;
+    foreseen[at].rss = rss;
+    foreseen[at].stopped = stopped ? reply_now() : 0;
+    pthread_mutex_unlock(&foreseen_lock);
+}
+
 /* Wait for the slot, saying so, while watching for Ctrl-C. 0 when taken. */
 static int take_slot(reply *r, const char *command)
 {
@@ -505,6 +561,13 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
         limit = 2 * rss; /* every page, and its own work (a few bytes an object) */
     if (!o->snapshot_memory_mb && avail > 0 && avail / 5 * 4 < limit)
         limit = avail / 5 * 4;
+    long long need = foresee(command, fn, rss);
+    if (need > limit) {
+        snprintf(why, sizeof why,
+                 "its last snapshot came to own %lld MiB, and this one may have %lld MiB",
+                 need >> 20, limit >> 20);
+        return in_process(r, command, why, fn, arg, post);
+    }
     if (avail >= 0 && avail < ((long long)MIN_LIMIT_MB << 20)) {
         snprintf(why, sizeof why, "too little free memory for a snapshot (%lld MiB%s)", avail >> 20,
                  cg_bound ? " under the memory cgroup's limit" : "");
@@ -545,6 +608,14 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     eww_buf_init(&w.result, (size_t)1 << 40);
     enum outcome out = relay(r, &w, sv[0]);
     close(sv[0]);
+    if (out == DONE || out == OVER_LIMIT || out == CGROUP_FULL) {
+        long long own = w.peak; /* a copy stopped needed more than it had */
+        if (out == OVER_LIMIT && own < limit + 1)
+            own = limit + 1;
+        if (out == CGROUP_FULL && own < cg - w.cg_room + 1)
+            own = cg - w.cg_room + 1;
+        remember(command, fn, own, rss, out != DONE);
+    }
     int st = 0;
     if (out == DONE) {
         r->reap_pid = w.pid;
@@ -576,15 +647,17 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     case CGROUP_FULL:
         reply_error(r,
                     "%s: stopped: the app's memory cgroup had %lld MiB left before its limit, "
-                    "and the snapshot was taking it; `walk live` answers in the app",
-                    command, w.cg_room >> 20);
+                    "and the snapshot was taking it; for 5 minutes `%s` walks in process "
+                    "unless there is more room",
+                    command, w.cg_room >> 20, command);
         break;
     case BROKEN: break;
     case OVER_LIMIT:
         reply_error(r,
                     "%s: stopped: the snapshot's own memory passed %lld MiB (its limit; "
-                    "embed(snapshot_memory=MiB) sets it)",
-                    command, limit >> 20);
+                    "embed(snapshot_memory=MiB) sets it); for 5 minutes `%s` walks in "
+                    "process unless a snapshot may have more",
+                    command, limit >> 20, command);
         break;
     case STUCK:
         eww_buf_free(&w.state);

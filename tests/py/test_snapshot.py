@@ -421,13 +421,25 @@ def test_progress_lines_carry_the_snapshots_memory(make_app):
 
 def test_a_snapshot_past_its_memory_limit_is_stopped(make_app):
     # The finaliser, run in the snapshot, makes 200 MiB of its own there.
-    app = slow_app(make_app, before='self.big = b"x" * (200 << 20)',
+    app = slow_app(make_app, before='self.big = b"x" * (200 << 20)', seconds=1,
                    embed="eww.embed(snapshot_memory=64)")
     r = app.client(*SLOW, timeout=300)
     assert r.returncode == 1, (r.stdout, r.stderr)
     assert "summary: stopped: the snapshot's own memory passed 64 MiB" in r.stderr, r.stderr
+    assert "for 5 minutes `summary` walks in process" in r.stderr, r.stderr
     assert children(app.pid) == []
     assert app.alive()
+    # A limit it would cross again: the same work walks in process at once, saying why (the
+    # finaliser now runs in the app, for a second), and makes no copy.
+    r = app.client(*SLOW, timeout=300)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert re.search(r"\(summary: its last snapshot came to own (6[5-9]|[7-9]\d|\d{3,}) MiB, "
+                     r"and this one may have 64 MiB; walking the live heap in process\)",
+                     r.stderr), r.stderr
+    assert children(app.pid) == []
+    # other work is not held to it
+    r = app.client("leaking", "-n", "1", timeout=300)
+    assert r.returncode == 0 and "walking the live heap" not in r.stderr, r.stderr
 
 
 def memory_cgroup_dir():
