@@ -229,8 +229,10 @@ static long long cgroup_stat(const char *dir, const char *key)
 }
 
 /* The least headroom from dir up to (and with) the mount point, whose length is top. */
-static long long cgroup_walk_up(char *dir, size_t top, int v2)
+static long long cgroup_walk_up(const char *from, size_t top, int v2)
 {
+    char dir[sizeof((eww_cgroups *)0)->at[0].dir];
+    snprintf(dir, sizeof dir, "%s", from);
     long long best = -1;
     for (;;) {
         long long limit = cgroup_number(dir, v2 ? "memory.max" : "memory.limit_in_bytes");
@@ -284,10 +286,12 @@ static int cgroup_path(const char *cgroups, int v2, char *out, size_t n)
     return 0;
 }
 
-long long eww_proc_cgroup_headroom_in(const char *mountinfo, const char *cgroups, const char *root)
+int eww_proc_cgroups_in(eww_cgroups *out, const char *mountinfo, const char *cgroups,
+                        const char *root)
 {
-    long long best = -1;
-    for (const char *p = mountinfo; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+    out->n = 0;
+    for (const char *p = mountinfo; p && *p && out->n < EWW_CGROUPS_MAX;
+         p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
         /* id parent major:minor root mount-point options... - fstype source super-options */
         char mroot[1024], mpoint[1024], fstype[32], super[512];
         const char *dash = strstr(p, " - ");
@@ -299,7 +303,7 @@ long long eww_proc_cgroup_headroom_in(const char *mountinfo, const char *cgroups
         int v2 = strcmp(fstype, "cgroup2") == 0;
         if (!v2 && (strcmp(fstype, "cgroup") || !has_word(super, strlen(super), "memory")))
             continue;
-        char path[1024], dir[4096];
+        char path[1024];
         if (!cgroup_path(cgroups, v2, path, sizeof path))
             continue;
         /* The mount shows the hierarchy from mroot down (in a container, its own cgroup). */
@@ -309,23 +313,37 @@ long long eww_proc_cgroup_headroom_in(const char *mountinfo, const char *cgroups
             rel = path + rl;
         else if (rl)
             rel = ""; /* a path outside what is mounted: the mount's own cgroup */
-        int top = snprintf(dir, sizeof dir, "%s%s", root, mpoint);
-        if (top < 0 || (size_t)top >= sizeof dir ||
-            (size_t)snprintf(dir + top, sizeof dir - (size_t)top, "%s",
-                             strcmp(rel, "/") ? rel : "") >= sizeof dir - (size_t)top)
+        char *dir = out->at[out->n].dir;
+        size_t cap = sizeof out->at[0].dir;
+        int top = snprintf(dir, cap, "%s%s", root, mpoint);
+        if (top < 0 || (size_t)top >= cap ||
+            (size_t)snprintf(dir + top, cap - (size_t)top, "%s", strcmp(rel, "/") ? rel : "") >=
+                cap - (size_t)top)
             continue;
-        long long room = cgroup_walk_up(dir, (size_t)top, v2);
+        out->at[out->n].top = (size_t)top;
+        out->at[out->n].v2 = v2;
+        out->n++;
+    }
+    return out->n;
+}
+
+int eww_proc_cgroups(eww_cgroups *out)
+{
+    char mountinfo[65536], cgroups[4096];
+    out->n = 0;
+    if (read_file("/proc/self/mountinfo", mountinfo, sizeof mountinfo) <= 0 ||
+        read_file("/proc/self/cgroup", cgroups, sizeof cgroups) <= 0)
+        return 0;
+    return eww_proc_cgroups_in(out, mountinfo, cgroups, "");
+}
+
+long long eww_proc_cgroup_room(const eww_cgroups *c)
+{
+    long long best = -1;
+    for (int i = 0; i < c->n; i++) {
+        long long room = cgroup_walk_up(c->at[i].dir, c->at[i].top, c->at[i].v2);
         if (room >= 0 && (best < 0 || room < best))
             best = room;
     }
     return best;
-}
-
-long long eww_proc_cgroup_headroom(void)
-{
-    char mountinfo[65536], cgroups[4096];
-    if (read_file("/proc/self/mountinfo", mountinfo, sizeof mountinfo) <= 0 ||
-        read_file("/proc/self/cgroup", cgroups, sizeof cgroups) <= 0)
-        return -1;
-    return eww_proc_cgroup_headroom_in(mountinfo, cgroups, "");
 }

@@ -40,15 +40,29 @@ long long eww_proc_private_bytes(pid_t pid);
  * is running, -2 when it cannot be known. */
 long eww_proc_waiting_in(pid_t pid);
 
-/* How much more memory the process's memory cgroup lets its members use before the kernel's
- * limit: the least, over the cgroup and its ancestors that have a limit (cgroup v2's
- * memory.max, v1's memory.limit_in_bytes), of the limit less the usage, counting the
- * cgroup's inactive page cache as room (the kernel reclaims it first). -1: no limit, or no
- * memory cgroup to read. A forked copy is charged to the same cgroup: this is its room. */
-long long eww_proc_cgroup_headroom(void);
-/* The same from other files (for tests): the text of /proc/self/mountinfo and
- * /proc/self/cgroup, and a directory put in front of every mount point. */
-long long eww_proc_cgroup_headroom_in(const char *mountinfo, const char *cgroups, const char *root);
+/* Where the process's memory cgroups keep their files: one per mounted hierarchy (v1's
+ * memory controller, v2), the directory of the process's cgroup and the length of its mount
+ * point (its ancestors up to there are read too). Found once, read many times. */
+#define EWW_CGROUPS_MAX 2
+typedef struct eww_cgroups {
+    int n;
+    struct {
+        char dir[1024];
+        size_t top;
+        int v2;
+    } at[EWW_CGROUPS_MAX];
+} eww_cgroups;
+/* From /proc/self/mountinfo and /proc/self/cgroup; how many were found (0: none). */
+int eww_proc_cgroups(eww_cgroups *out);
+/* The same from their texts (for tests), with `root` put in front of every mount point. */
+int eww_proc_cgroups_in(eww_cgroups *out, const char *mountinfo, const char *cgroups,
+                        const char *root);
+/* How much more memory the cgroups let their members use before the kernel's limit: the
+ * least, over each cgroup and its ancestors that have a limit (v2's memory.max, v1's
+ * memory.limit_in_bytes), of the limit less the usage, counting inactive page cache as room
+ * (the kernel reclaims it first). -1: no limit. A forked copy is charged to the same cgroup:
+ * this is its room. */
+long long eww_proc_cgroup_room(const eww_cgroups *c);
 
 /* Parsers of the text of /proc files, for readers that read the file themselves. */
 

@@ -233,12 +233,13 @@ enum outcome { DONE, CANCELLED, BROKEN, OVER_LIMIT, CGROUP_FULL, STUCK, DIED };
 
 typedef struct watch {
     pid_t pid;
-    long long limit, peak; /* bytes */
-    long long cg_floor;    /* >= 0: stop the copy when its memory cgroup has less room */
-    long long cg_room;     /* the room it had when stopped */
-    int status;            /* the command's, from the child's DONE */
-    eww_buf state;         /* the STATE frames (none: the command keeps no state) */
-    eww_buf result;        /* the RESULT frames */
+    long long limit, peak;      /* bytes */
+    const eww_cgroups *cgroups; /* the app's memory cgroups, found when the copy was made */
+    long long cg_floor;         /* >= 0: stop the copy when its memory cgroup has less room */
+    long long cg_room;          /* the room it had when stopped */
+    int status;                 /* the command's, from the child's DONE */
+    eww_buf state;              /* the STATE frames (none: the command keeps no state) */
+    eww_buf result;             /* the RESULT frames */
 } watch;
 
 /* A progress line from the child, with the snapshot's memory added. */
@@ -314,7 +315,7 @@ static enum outcome relay(reply *r, watch *w, int fd)
         double now = reply_now();
         if (w->cg_floor >= 0 && now >= next_cgroup) { /* the copy takes a page every few µs */
             next_cgroup = now + CGROUP_EVERY;
-            long long room = eww_proc_cgroup_headroom();
+            long long room = eww_proc_cgroup_room(w->cgroups);
             if (room >= 0 && room < w->cg_floor) {
                 w->cg_room = room;
                 out = CGROUP_FULL;
@@ -553,7 +554,9 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     long long rss = eww_proc_self_rss(), avail = mem_available();
     /* In a container, the memory cgroup's limit is the one that counts: the copy is charged
      * to the app's cgroup, and the kernel kills in it when it is full. */
-    long long cg = eww_proc_cgroup_headroom();
+    eww_cgroups cgroups;
+    eww_proc_cgroups(&cgroups);
+    long long cg = eww_proc_cgroup_room(&cgroups);
     int cg_bound = cg >= 0 && (avail < 0 || cg < avail);
     if (cg_bound)
         avail = cg;
@@ -600,6 +603,7 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     }
     watch w = {.pid = (pid_t)pid,
                .limit = limit,
+               .cgroups = &cgroups,
                .status = EWW_STATUS_FAILED,
                .cg_floor = cg < 0               ? -1
                            : cg / 10 > CG_FLOOR ? cg / 10
@@ -647,17 +651,17 @@ int reply_with_heap_post(reply *r, const char *command, int (*fn)(reply *r, void
     case CGROUP_FULL:
         reply_error(r,
                     "%s: stopped: the app's memory cgroup had %lld MiB left before its limit, "
-                    "and the snapshot was taking it; for 5 minutes `%s` walks in process "
+                    "and the snapshot was taking it; for %.0f minutes `%s` walks in process "
                     "unless there is more room",
-                    command, w.cg_room >> 20, command);
+                    command, w.cg_room >> 20, FORESEE_STOP / 60, command);
         break;
     case BROKEN: break;
     case OVER_LIMIT:
         reply_error(r,
                     "%s: stopped: the snapshot's own memory passed %lld MiB (its limit; "
-                    "embed(snapshot_memory=MiB) sets it); for 5 minutes `%s` walks in "
+                    "embed(snapshot_memory=MiB) sets it); for %.0f minutes `%s` walks in "
                     "process unless a snapshot may have more",
-                    command, limit >> 20, command);
+                    command, limit >> 20, FORESEE_STOP / 60, command);
         break;
     case STUCK:
         eww_buf_free(&w.state);

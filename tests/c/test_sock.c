@@ -228,6 +228,13 @@ static void mkdirs(const char *root, const char *rel, char *out, size_t n)
     }
 }
 
+static long long room_in(const char *mountinfo, const char *cgroups, const char *root)
+{
+    eww_cgroups c;
+    eww_proc_cgroups_in(&c, mountinfo, cgroups, root);
+    return eww_proc_cgroup_room(&c);
+}
+
 /* Memory cgroups: a fake /sys/fs/cgroup under base, read as the kernel lays it out. */
 static void test_cgroup_headroom(void)
 {
@@ -249,10 +256,10 @@ static void test_cgroup_headroom(void)
     put(d, "memory.stat", "cache 1\ninactive_file 5\ntotal_inactive_file 31457280\n");
     mkdirs(root, "/sys/fs/cgroup/memory", d, sizeof d);
     put(d, "memory.limit_in_bytes", "9223372036854771712\n");
-    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v1, cg_v1, root), 130ll << 20);
+    CHECK_INT(room_in(mounts_v1, cg_v1, root), 130ll << 20);
     /* no memory line, no memory mount: no limit known */
-    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v1, "3:cpuset:/\n", root), -1);
-    CHECK_INT(eww_proc_cgroup_headroom_in("", cg_v1, root), -1);
+    CHECK_INT(room_in(mounts_v1, "3:cpuset:/\n", root), -1);
+    CHECK_INT(room_in("", cg_v1, root), -1);
 
     /* v2 in a container: the mount shows the container's own cgroup (root /kubepods/x, the
      * process in /kubepods/x/app); "max" is no limit; the tighter of two levels wins; usage
@@ -265,21 +272,21 @@ static void test_cgroup_headroom(void)
     put(d, "memory.max", "536870912\n");
     put(d, "memory.current", "268435456\n");
     put(d, "memory.stat", "anon 1\ninactive_file 1048576\nactive_file 7\n");
-    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v2, "0::/kubepods/x/app\n", root), (256ll + 1)
-                                                                                        << 20);
+    CHECK_INT(room_in(mounts_v2, "0::/kubepods/x/app\n", root), (256ll + 1) << 20);
     mkdirs(root, "/sys/fs/cgroup/app", d, sizeof d);
     put(d, "memory.max", "104857600\n");
-    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v2, "0::/kubepods/x/app\n", root), 104857600 - 1);
+    CHECK_INT(room_in(mounts_v2, "0::/kubepods/x/app\n", root), 104857600 - 1);
     put(d, "memory.current", "209715200\n");
-    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v2, "0::/kubepods/x/app\n", root), 0);
+    CHECK_INT(room_in(mounts_v2, "0::/kubepods/x/app\n", root), 0);
     /* a cgroup namespace: the process sees itself at "/", the mount's own cgroup */
-    CHECK_INT(eww_proc_cgroup_headroom_in(mounts_v2, "0::/\n", root), (256ll + 1) << 20);
+    CHECK_INT(room_in(mounts_v2, "0::/\n", root), (256ll + 1) << 20);
     /* both hierarchies mounted: the tighter one */
     char both[1024];
     snprintf(both, sizeof both, "%s%s", mounts_v1, mounts_v2);
-    CHECK_INT(eww_proc_cgroup_headroom_in(both, "4:memory:/pods/app\n0::/\n", root), 130ll << 20);
+    CHECK_INT(room_in(both, "4:memory:/pods/app\n0::/\n", root), 130ll << 20);
     /* this machine's own, whatever it is: a number or no limit, never an error */
-    CHECK(eww_proc_cgroup_headroom() >= -1);
+    eww_cgroups mine;
+    CHECK(eww_proc_cgroups(&mine) >= 0 && eww_proc_cgroup_room(&mine) >= -1);
 }
 
 static void test_private_and_fallback(void)
