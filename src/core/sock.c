@@ -7,13 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -323,12 +323,19 @@ int eww_sock_listen(const char *path, int *fd, char *err, size_t errlen)
         }
         unlink(path); /* stale: its process is gone */
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int n = snprintf(tmp, sizeof tmp, "%s.%ld.%ld.tmp", path, (long)getpid(),
-                     (long)(ts.tv_nsec % 1000000));
+    /* Bound under a temporary name first, made 0600, then renamed into place, so the socket
+     * is never reachable with the umask's mode. The name is <dir>/.<pid>.<n>: as long as
+     * <dir>/<pid>.sock, so any socket name of ours that fits fits here too. */
+    static atomic_uint seq;
+    char dir[EWW_PATH_MAX];
+    eww_sock_dir_of(path, dir, sizeof dir);
+    int n = snprintf(tmp, sizeof tmp, "%s/.%ld.%x", dir, (long)getpid(),
+                     atomic_fetch_add(&seq, 1) & 0xfffu);
     if (n < 0 || (size_t)n >= sizeof tmp) {
-        snprintf(err, errlen, "socket path too long: %s", path);
+        snprintf(err, errlen,
+                 "socket path too long: %s (its directory leaves no room for the name %s/.%ld.NNN "
+                 "it is made under; max %d bytes)",
+                 path, dir, (long)getpid(), EWW_PATH_MAX - 1);
         return EWW_E2BIG;
     }
     struct sockaddr_un ta;

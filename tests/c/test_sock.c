@@ -106,6 +106,33 @@ static void test_listen_connect_peer(void)
     unlink(path);
 }
 
+/* The longest socket path that fits a sockaddr_un (107 bytes) can be listened on: the temporary
+ * name it is bound under first is no longer than it. */
+static void test_longest_path(void)
+{
+    char dir[EWW_PATH_MAX], path[EWW_PATH_MAX], err[512], name[16];
+    int pidlen = snprintf(name, sizeof name, "/%ld.sock", (long)getpid());
+    int n = snprintf(dir, sizeof dir, "%s/", base);
+    while (n + pidlen < EWW_PATH_MAX - 1)
+        dir[n++] = 'd';
+    dir[n] = '\0';
+    CHECK_INT(mkdir(dir, 0700), 0);
+    CHECK_INT(eww_sock_path(path, sizeof path, dir, getpid()), 0);
+    CHECK_INT((long)strlen(path), EWW_PATH_MAX - 1);
+    int lfd, cfd;
+    CHECK_INT(eww_sock_listen(path, &lfd, err, sizeof err), 0);
+    CHECK_INT(eww_sock_connect(path, &cfd, err, sizeof err), 0);
+    close(cfd);
+    close(lfd);
+    unlink(path);
+    /* One byte longer does not fit, and says so. */
+    dir[n++] = 'd';
+    dir[n] = '\0';
+    CHECK_INT(eww_sock_path(path, sizeof path, dir, getpid()), EWW_E2BIG);
+    dir[n - 1] = '\0';
+    CHECK_INT(rmdir(dir), 0);
+}
+
 static void test_names(void)
 {
     CHECK_INT(eww_sock_pid_of("123.sock"), 123);
@@ -345,6 +372,7 @@ int main(void)
     }
     RUN(test_dir_checks);
     RUN(test_listen_connect_peer);
+    RUN(test_longest_path);
     RUN(test_names);
     RUN(test_search_dirs);
     RUN(test_proc);

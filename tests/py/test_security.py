@@ -169,12 +169,21 @@ def test_socket_file_is_never_group_or_world_accessible(app):
     assert mode & 0o077 == 0
 
 
-def test_a_squatted_directory_falls_back_to_one_nobody_can_take(make_app, tmp_path):
+@pytest.fixture
+def short_tmp():
+    """A directory of a short name, whatever pytest's --basetemp is: tests that nest a socket
+    a few levels below it stay within the 107 bytes of a socket address."""
+    import pathlib
+    d = pathlib.Path(tempfile.mkdtemp(prefix="eww-t-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_a_squatted_directory_falls_back_to_one_nobody_can_take(make_app, short_tmp):
     """Another user who makes <tmp>/eww-<uid> first cannot deny us a console: the app moves
     to a private <tmp>/eww-<uid>-XXXXXX (mkdtemp), and our client finds it there."""
     uid, gid = unprivileged_user()
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    tmp = short_tmp
     os.chmod(tmp, 0o1777)  # like /tmp
     squat = tmp / f"eww-{os.geteuid()}"
     squat.mkdir(mode=0o700)
