@@ -405,3 +405,37 @@ def test_html_report_in_a_browser(make_app, tmp_path):
             dark += r_ < 90 and g_ < 90 and b_ < 90  # text, axes, table rules
     assert blue > 500, "no chart line drawn"
     assert dark > 5000, "no text or tables drawn"
+
+
+def test_a_report_larger_than_a_frame(make_app, tmp_path):
+    """5,000 leaking types with long names make a page of about 1.5 MiB: it travels as several
+    FILE frames (a frame holds at most 1 MiB) and the client joins them into one whole file."""
+    app = start(make_app, """
+classes = [type(f"Leak{i:05d}_" + "x" * 180, (), {}) for i in range(5000)]
+kept = []
+def step(n):
+    for c in classes[(n % 10) * 500:(n % 10 + 1) * 500]:
+        kept.append(c())
+""")
+    out = tmp_path / "out"
+    out.mkdir()
+    r = app.client(*HUNT, "--html", "big.html", cwd=out, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.endswith("Report written to big.html\n")
+    assert [p.name for p in out.iterdir()] == ["big.html"]  # no temporary left
+    raw = (out / "big.html").read_bytes()
+    assert len(raw) > 1 << 20, len(raw)
+    page = raw.decode()
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</body></html>\n")
+    assert page.count("<html") == 1 and page.count("</html>") == 1
+    # every row of the table is whole: a byte lost or repeated where frames meet breaks one
+    said = int(re.search(r"<p>(\d+) types grew steadily", page).group(1))
+    table = page.split("by bytes per second:</p>\n<table>", 1)[1].split("</table>", 1)[0]
+    rows = table.splitlines()[1:]
+    row = re.compile(r"<tr><td>[\w.]+</td>(?:<td>[^<>]+</td>){5}</tr>")
+    assert said > 1000 and len(rows) == said, (said, len(rows))
+    assert all(row.fullmatch(x) for x in rows), [x for x in rows if not row.fullmatch(x)][:3]
+    leaks = [x for x in rows if "Leak" in x]
+    whole = re.compile(r"<tr><td>__main__\.Leak\d{5}_x{180}</td>.*")
+    assert len(leaks) > 1000 and all(whole.fullmatch(x) for x in leaks)
+    assert len(set(leaks)) == len(leaks)
