@@ -57,7 +57,12 @@ def start_suite(suite, target, tmp_path):
     """Starts the suite against target (real or eww) in a fresh tree; finish() reads it."""
     where = tmp_path / target
     with tarfile.open(sdist(suite)) as tar:
-        tar.extractall(where)
+        # the "data" filter (3.12+, and backported to later 3.9-3.11 releases) refuses links
+        # and paths that leave the tree; 3.14 makes it the default and 3.12+ warn without it
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(where, filter="data")
+        else:
+            tar.extractall(where)
     out = tmp_path / f"{target}.json"
     proc = subprocess.Popen([sys.executable, RUNNER, suite, target,
                              str(where / SDISTS[suite][1]), str(out)],
