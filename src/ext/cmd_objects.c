@@ -89,10 +89,7 @@ static PyObject *object_by_id(reply *r, const char *command, const char *text, u
 {
     PyObject *o = commands_find_id(r, id);
     if (!o && !PyErr_Occurred())
-        reply_error(r,
-                    "%s: no live object has the ID %s (it may have been freed; IDs are "
-                    "printed by chain, leaking and backrefs)",
-                    command, text);
+        commands_no_id(r, command, text);
     else if (!o)
         failed(r, command);
     return o;

@@ -11,6 +11,7 @@
 
 #include <marshal.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,21 +93,29 @@ void commands_no_instances(reply *r, const char *command, const char *name)
     }
 }
 
-/* An ID as Python prints it (id(): decimal) or as eww prints it (0x...). */
+/* An ID as Python prints it (id(): decimal) or as eww prints it (0x...): digits only (no sign,
+ * space or overflow that strtoull would let by). 0 parses (no object has it: the caller says
+ * so), so that "0x0" is never taken for a type's name. */
 int commands_parse_id(const char *s, uintptr_t *out)
 {
-    char *end;
-    unsigned long long v;
-    if (strncmp(s, "0x", 2) == 0 && s[2])
-        v = strtoull(s + 2, &end, 16);
-    else if (s[0] >= '1' && s[0] <= '9')
-        v = strtoull(s, &end, 10);
-    else
+    int hex = strncmp(s, "0x", 2) == 0;
+    const char *digits = hex ? s + 2 : s;
+    if (!*digits || strspn(digits, hex ? "0123456789abcdefABCDEF" : "0123456789") != strlen(digits))
         return 0;
-    if (*end || v == 0)
+    errno = 0;
+    unsigned long long v = strtoull(digits, NULL, hex ? 16 : 10);
+    if (errno == ERANGE || (uintptr_t)v != v)
         return 0;
     *out = (uintptr_t)v;
     return 1;
+}
+
+void commands_no_id(reply *r, const char *command, const char *id)
+{
+    reply_error(r,
+                "%s: no live object has the ID %s (it may have been freed; IDs are printed by "
+                "chain, leaking and backrefs)",
+                command, id);
 }
 
 PyObject *commands_find_id(reply *r, uintptr_t id)
@@ -590,10 +599,7 @@ static int chain_python(reply *r, void *arg)
     eww_buf_init(&b, 16u << 20);
     long pos = refs_find(w, target);
     if (pos < 0) {
-        reply_error(r,
-                    "chain: no live object has the ID %s (it may have been freed; IDs "
-                    "are printed by chain and leaking)",
-                    a->what);
+        commands_no_id(r, "chain", a->what);
         status = EWW_STATUS_FAILED;
     } else {
         int rooted;
@@ -737,6 +743,10 @@ static int backrefs_python(reply *r, void *arg)
     backrefs_args *a = arg;
     uintptr_t id = 0;
     int by_id = commands_parse_id(a->what, &id);
+    if (by_id && id == 0) { /* find_id 0 means "none" to graph_dot */
+        commands_no_id(r, "backrefs", a->what);
+        return EWW_STATUS_FAILED;
+    }
     char fallback[256], file[256], title[512];
     snprintf(fallback, sizeof fallback, "backrefs-%s", a->what);
     if (commands_file_name(r, "backrefs", a->file, fallback, file, sizeof file) < 0)
@@ -801,10 +811,7 @@ static int backrefs_python(reply *r, void *arg)
             reply_error(r, "backrefs: %s", why);
         rc = -1;
     } else if (rc == 0 && !res.found) {
-        reply_error(r,
-                    "backrefs: no live object has the ID %s (it may have been freed; IDs are "
-                    "printed by chain, leaking and backrefs)",
-                    a->what);
+        commands_no_id(r, "backrefs", a->what);
         rc = -1;
     } else if (rc != 0) {
         reply_error(r, "backrefs: out of memory");

@@ -10,8 +10,11 @@
 #include "refs.h"
 #include "reply.h"
 
-/* An ID as Python prints it (id(): decimal) or as eww prints it (0x...): 1 when s is one. */
+/* An ID as Python prints it (id(): decimal) or as eww prints it (0x...): 1 when s is one
+ * (digits only; 0 is one, which no object has). */
 int commands_parse_id(const char *s, uintptr_t *out);
+/* The error for an ID (as the user wrote it) that no live object has. */
+void commands_no_id(reply *r, const char *command, const char *id);
 /* The live object at this address (a new reference), found by a walk from the roots, never
  * trusted: NULL with no exception set when no live object has it, NULL with an exception when
  * the walk failed (KeyboardInterrupt when the client stopped it). */

@@ -163,7 +163,7 @@ def test_a_million_long_list_and_ids_for_later_commands(refs_app):
 def test_bad_input_is_an_error_not_a_crash(refs_app):
     refs_app.do("y = leakapp.Handler(1); yid = hex(id(y)); del y")
     [stale] = refs_app.do("print(yid, flush=True)")
-    for bad in (stale, "0xdeadbeef", "0x1", "0x" + "f" * 16):
+    for bad in (stale, "0xdeadbeef", "0x1", "0x" + "f" * 16, "0x0", "0"):
         r = refs_app.client("backrefs", bad)
         assert r.returncode == 1 and f"backrefs: no live object has the ID {bad}" in r.stderr
     r = refs_app.client("backrefs", "NoSuchType")

@@ -187,8 +187,12 @@ def test_refs_marks_what_it_showed_and_stops_at_its_limits(objapp):
     assert len(many.stdout.splitlines()) == 12  # the list, 10 items, the rest counted
     bad = objapp.client("refs", "Node")
     assert bad.returncode == 1 and "refs: 'Node' is not an ID" in bad.stderr
-    gone = objapp.client("refs", "0x10")
-    assert gone.returncode == 1 and "refs: no live object has the ID 0x10" in gone.stderr
+    for gone in ("0x10", "0x0"):
+        r = objapp.client("refs", gone)
+        assert r.returncode == 1 and f"refs: no live object has the ID {gone}" in r.stderr
+    for bad in ("0x-5", "0x" + "f" * 17, "+16", " 16"):
+        r = objapp.client("refs", bad)
+        assert r.returncode == 1 and f"refs: '{bad}' is not an ID" in r.stderr
 
 
 def test_track_samples_into_graphs_that_stats_draws(objapp, tmp_path):

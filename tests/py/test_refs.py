@@ -172,12 +172,14 @@ def test_registries_read_well(refs_app):
 def test_stale_and_forged_ids_are_errors_not_crashes(refs_app):
     refs_app.do("y = leakapp.Handler(1); yid = hex(id(y)); del y")
     [stale] = refs_app.do("print(yid, flush=True)")
-    for bad in (stale, "0xdeadbeef", "0x1", "0x" + "f" * 16):
+    for bad in (stale, "0xdeadbeef", "0x1", "0x" + "f" * 16, "0x0", "0"):
         r = refs_app.client("chain", bad)
         assert r.returncode == 1
         assert f"chain: no live object has the ID {bad}" in r.stderr
-    r = refs_app.client("chain", "NoSuchType")
-    assert r.returncode == 1 and "no live object of a type named 'NoSuchType'" in r.stderr
+    # not IDs (a sign, a space, too many digits): names, which no type has
+    for bad in ("NoSuchType", "0x-5", "0x 5", "0x" + "f" * 17, "12x"):
+        r = refs_app.client("chain", bad)
+        assert r.returncode == 1 and f"no live object of a type named '{bad}'" in r.stderr
     for args, msg in [([], "missing 'TYPE|ID'"), (["a", "b"], "unexpected argument 'b'"),
                       (["x", "-n", "0"], "-n takes a number")]:
         r = refs_app.client("chain", *args)
