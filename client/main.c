@@ -3,6 +3,7 @@
  * Links the core library only: the client never loads Python.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,14 +55,10 @@ static const char usage_text[] =
     "  EWW_SOCKET_DIR        look for consoles in this directory only (default:\n"
     "                        $XDG_RUNTIME_DIR/eww and /tmp/eww-UID)\n";
 
+/* A word of digits only is meant as a PID (no command is named so). */
 static int is_pid(const char *s)
 {
-    if (!*s)
-        return 0;
-    for (const char *p = s; *p; p++)
-        if (*p < '0' || *p > '9')
-            return 0;
-    return strlen(s) < 10;
+    return *s && strspn(s, "0123456789") == strlen(s);
 }
 
 /* Several consoles: on a terminal, list them and ask which one; otherwise say so. */
@@ -137,7 +134,13 @@ int main(int argc, char **argv)
         snprintf(target.path, sizeof target.path, "%s", socket_path);
         target.pid = 0;
     } else if (i < argc && is_pid(argv[i])) {
-        if (discover_pid(atol(argv[i]), &target, err, sizeof err) < 0) {
+        errno = 0;
+        long pid = strtol(argv[i], NULL, 10);
+        if (pid <= 0 || pid > INT_MAX || errno == ERANGE) { /* pid_t's range; 0 is no process */
+            fprintf(stderr, "eww: '%s' is not a process ID\n", argv[i]);
+            return EXIT_CONNECT;
+        }
+        if (discover_pid(pid, &target, err, sizeof err) < 0) {
             fprintf(stderr, "eww: %s\n", err);
             return EXIT_CONNECT;
         }

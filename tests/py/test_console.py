@@ -53,6 +53,11 @@ def test_exit_statuses(app, sockdir):
     r = subprocess.run([CLIENT, "999999999", "info"], capture_output=True, text=True,
                        env=app.client_env)
     assert r.returncode == 2 and "no process with pid 999999999" in r.stderr
+    # digits that no process can have (0 would be the client's own process group)
+    for bad in ("0", "99999999999999999999"):
+        r = subprocess.run([CLIENT, bad, "info"], capture_output=True, text=True,
+                           env=app.client_env)
+        assert r.returncode == 2 and f"eww: '{bad}' is not a process ID" in r.stderr, r.stderr
     r = subprocess.run([CLIENT, "--frob"], capture_output=True, text=True,
                        env=client_env(os.environ))
     assert r.returncode == 2 and "unknown option" in r.stderr
