@@ -1,6 +1,7 @@
 """Who may connect, and where the console agrees to live (DESIGN.md section 2)."""
 
 import os
+import pathlib
 import pwd
 import shutil
 import stat
@@ -173,7 +174,6 @@ def test_socket_file_is_never_group_or_world_accessible(app):
 def short_tmp():
     """A directory of a short name, whatever pytest's --basetemp is: tests that nest a socket
     a few levels below it stay within the 107 bytes of a socket address."""
-    import pathlib
     d = pathlib.Path(tempfile.mkdtemp(prefix="eww-t-"))
     yield d
     shutil.rmtree(d, ignore_errors=True)
